@@ -1,0 +1,109 @@
+"""Results are data: the typed values every renderer consumes.
+
+Renderers never recompute a score; they read these objects (or their JSON form, see
+:meth:`Report.to_dict`, whose schema is documented in the README and kept stable).
+
+Offsets are Python string indices into the *extracted* text (``dupcheck extract FILE``) of the
+draft and of the source, so ``draft_text[p.draft_start:p.draft_end]`` is the copied passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+PassageKind = Literal["verbatim", "edited"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One copied passage: a contiguous run of the draft and the run of one source it copies.
+
+    ``similarity`` is the character-level Indel similarity (0–1) of the two runs after
+    normalization; ``kind`` is ``"verbatim"`` when they are identical after normalization
+    (script, width, punctuation, whitespace), else ``"edited"``.
+    """
+
+    draft_start: int
+    draft_end: int
+    source_id: int
+    source_start: int
+    source_end: int
+    similarity: float
+    kind: PassageKind
+    chars: int  # non-whitespace characters of the draft inside the passage
+
+
+@dataclass(frozen=True)
+class SourceMatch:
+    """A source document and how much of the draft is credited to it (单篇文字复制比)."""
+
+    id: int
+    title: str
+    path: str
+    rate: float
+    copied_chars: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of checking one draft.
+
+    - ``copy_rate`` — 总文字复制比: non-whitespace characters of the draft inside copied
+      passages / all non-whitespace characters of the draft.
+    - ``copy_rate_excluding_quotes`` — 去除引用文献复制比: the same, not counting copied
+      characters inside 《…》 titles and “…” quotations.
+    - ``max_source_rate`` — 单篇最大文字复制比: the largest per-source rate.
+    """
+
+    path: str
+    total_chars: int
+    copied_chars: int
+    copy_rate: float
+    copy_rate_excluding_quotes: float
+    max_source_rate: float
+    threshold: float
+    flagged: bool
+    sources: tuple[SourceMatch, ...]
+    passages: tuple[Passage, ...]
+    text: str = field(repr=False)  # the extracted draft text all draft offsets refer to
+    source_texts: dict[int, str] = field(repr=False, default_factory=dict)  # extracted text of each source
+    corpus: str = ""
+    checked_at: str = ""
+
+    def source(self, source_id: int) -> SourceMatch:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)
+
+    def to_dict(self) -> dict:
+        """The JSON form (schema version ``SCHEMA_VERSION``); the draft text is not included."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "path": self.path,
+            "total_chars": self.total_chars,
+            "copied_chars": self.copied_chars,
+            "copy_rate": round(self.copy_rate, 6),
+            "copy_rate_excluding_quotes": round(self.copy_rate_excluding_quotes, 6),
+            "max_source_rate": round(self.max_source_rate, 6),
+            "threshold": self.threshold,
+            "flagged": self.flagged,
+            "corpus": self.corpus,
+            "checked_at": self.checked_at,
+            "sources": [{**asdict(s), "rate": round(s.rate, 6)} for s in self.sources],
+            "passages": [{**asdict(p), "similarity": round(p.similarity, 4)} for p in self.passages],
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A document that could not be read; a batch goes on and lists these."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"schema": SCHEMA_VERSION, "path": self.path, "error": self.reason}
