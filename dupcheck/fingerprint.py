@@ -1,0 +1,133 @@
+"""Fingerprints: stable hashes of character k-grams of the matching key, and winnowing.
+
+- :func:`kgram_hashes` hashes every k-gram of code points with a polynomial over uint64 followed
+  by the splitmix64 finalizer, seeded. It is computed with k vectorized numpy passes, is the same
+  in every process and on every machine (unlike Python's ``hash()``), and is declared in
+  :class:`Scheme`, which every index records and checks when it is opened.
+- :func:`winnow` keeps, from every window of ``w`` consecutive hashes, the smallest (the rightmost
+  one on ties), as in Schleimer, Wilkerson & Aiken (2003). Guarantee: any substring of at least
+  ``w + k - 1`` characters shared by two texts shares at least one selected fingerprint.
+- :func:`bigram_features` gives hashed character-bigram counts of the key, the tokens of the
+  TF-IDF retrieval model; retrieval and fingerprinting both read the same masked key.
+
+Pure functions over arrays; no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from dupcheck.normalize import NORMALIZER_VERSION
+from dupcheck.segment import MASKER_VERSION, gazetteer_digest
+
+_BASE = np.uint64(0x100000001B3)  # FNV prime: odd, large, spreads code points over 64 bits
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+BIGRAM_FEATURES = 1 << 18
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Everything that decides which fingerprints a text gets; stored in and checked against an index."""
+
+    k: int = 8  # characters per k-gram (of the masked key)
+    w: int = 8  # winnowing window: shared runs of >= w + k - 1 = 15 key characters are always found
+    seed: int = 0x5EED_D0C5
+    hash: str = "poly64-splitmix64-u32"
+    normalizer: str = NORMALIZER_VERSION
+    masker: str = MASKER_VERSION
+    gazetteer: str = ""
+    bigrams: int = BIGRAM_FEATURES
+
+    @classmethod
+    def current(cls) -> "Scheme":
+        return cls(gazetteer=gazetteer_digest())
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+def kgram_hashes(codes: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """uint32 hashes of every k-gram of ``codes`` (length ``len(codes) - k + 1``, or 0)."""
+    n = len(codes) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint32)
+    c = codes.astype(np.uint64)
+    h = np.full(n, np.uint64(seed), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = h * _BASE + c[j : j + n]
+        return (_splitmix(h) >> np.uint64(32)).astype(np.uint32)
+
+
+def kgram_hashes_reference(codes: list[int], k: int, seed: int) -> list[int]:
+    """Plain-Python reference of :func:`kgram_hashes`, for tests."""
+    mask = (1 << 64) - 1
+    out = []
+    for i in range(len(codes) - k + 1):
+        h = seed
+        for c in codes[i : i + k]:
+            h = (h * int(_BASE) + c) & mask
+        h ^= h >> 30
+        h = (h * int(_MIX1)) & mask
+        h ^= h >> 27
+        h = (h * int(_MIX2)) & mask
+        h ^= h >> 31
+        out.append(h >> 32)
+    return out
+
+
+def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
+    """Positions selected by winnowing (sorted, unique): the minimum of every window of ``w``."""
+    n = len(hashes)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n <= w:
+        return np.array([n - 1 - int(np.argmin(hashes[::-1]))], dtype=np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(hashes[::-1], w)
+    # argmin on the reversed array finds the rightmost minimum of each window.
+    rightmost = n - 1 - (np.argmin(windows, axis=1) + np.arange(len(windows)))
+    return np.unique(rightmost)
+
+
+def winnow_reference(hashes: list[int], w: int) -> list[int]:
+    """Plain-Python reference of :func:`winnow`."""
+    if not hashes:
+        return []
+    if len(hashes) <= w:
+        m = min(hashes)
+        return [max(i for i, h in enumerate(hashes) if h == m)]
+    chosen = set()
+    for start in range(len(hashes) - w + 1):
+        window = hashes[start : start + w]
+        m = min(window)
+        chosen.add(start + max(i for i, h in enumerate(window) if h == m))
+    return sorted(chosen)
+
+
+def fingerprints(codes: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """The winnowed k-gram hashes of a key (uint32, in text order)."""
+    hashes = kgram_hashes(codes, scheme.k, scheme.seed)
+    return hashes[winnow(hashes, scheme.w)]
+
+
+def bigram_features(codes: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed character-bigram counts of a key: (feature ids uint32 sorted, counts uint32)."""
+    if len(codes) < 2:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
+    c = codes.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = _splitmix(c[:-1] * _BASE + c[1:] + np.uint64(scheme.seed))
+    ids = (h % np.uint64(scheme.bigrams)).astype(np.uint32)
+    uniq, counts = np.unique(ids, return_counts=True)
+    return uniq, counts.astype(np.uint32)

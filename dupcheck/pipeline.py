@@ -1,0 +1,110 @@
+"""The per-document kernels that chain the stages, as top-level picklable functions.
+
+``document_features`` is what indexing runs for each document (in a process pool, or in a Spark
+``mapPartitions``); ``find_passages`` is what checking runs for a draft against its candidate
+sources. Both take strings and arrays and return values: no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from dupcheck.align import AlignParams, KeyMatch, align
+from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
+from dupcheck.normalize import Normalized, codepoints, normalize, punctuation_table
+from dupcheck.report import Passage
+from dupcheck.segment import match_key
+from dupcheck.store import DocumentFeatures
+
+
+def title_of(text: str, fallback: str) -> str:
+    """The first non-empty line, without Markdown heading marks, at most 80 characters."""
+    for line in text.split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:80]
+    return fallback
+
+
+def document_features(path: str, text: str, scheme: Scheme, title: str | None = None,
+                      sha256: str | None = None) -> DocumentFeatures:
+    key = match_key(text)
+    codes = codepoints(key.text)
+    ids, counts = bigram_features(codes, scheme)
+    return DocumentFeatures(
+        path=path,
+        title=title or title_of(text, path),
+        sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        text=text,
+        key_chars=len(key),
+        fingerprints=fingerprints(codes, scheme),
+        bigram_ids=ids,
+        bigram_counts=counts,
+    )
+
+
+def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
+    """Move ``end`` over punctuation that closes the passage (。 ” ） …), not over whitespace."""
+    table = punctuation_table()
+    stop = min(len(text), end + limit)
+    while end < stop and ord(text[end]) < 0x10000 and table[ord(text[end])] and not text[end].isspace():
+        end += 1
+    return end
+
+
+def _trim(match: KeyMatch, taken: np.ndarray, min_chars: int) -> KeyMatch | None:
+    """The part of ``match`` outside draft positions already credited to a better source."""
+    free = ~taken[match.d0 : match.d1]
+    if free.sum() < min_chars:
+        return None
+    idx = np.flatnonzero(free)
+    d0, d1 = match.d0 + int(idx[0]), match.d0 + int(idx[-1]) + 1
+    # Keep the source span on the same diagonal offsets (trimming is rare and small).
+    s0 = min(match.s1, match.s0 + (d0 - match.d0))
+    s1 = max(s0, match.s1 - (match.d1 - d1))
+    return KeyMatch(d0, d1, s0, s1, match.matched, match.similarity)
+
+
+def find_passages(draft_text: str, draft_key: Normalized, sources: list[tuple[int, str, Normalized]],
+                  params: AlignParams = AlignParams()) -> list[Passage]:
+    """Align the draft with each candidate source and credit every draft character to one source.
+
+    Sources are ranked by how many draft characters they explain on their own; each passage of a
+    lower-ranked source keeps only the draft text that no better source explains already.
+    """
+    aligned = []
+    for source_id, source_text, source_key in sources:
+        matches = align(draft_key.text, source_key.text, params)
+        if matches:
+            aligned.append((sum(m.d1 - m.d0 for m in matches), source_id, source_text, source_key, matches))
+    aligned.sort(key=lambda x: (-x[0], x[1]))
+    taken = np.zeros(len(draft_key) + 1, dtype=bool)
+    passages = []
+    for _, source_id, source_text, source_key, matches in aligned:
+        kept = [t for t in (_trim(m, taken, params.min_matched) for m in matches) if t is not None]
+        for m in kept:
+            taken[m.d0 : m.d1] = True
+            passages.append(_to_passage(draft_text, draft_key, source_id, source_text, source_key, m))
+    passages.sort(key=lambda p: (p.draft_start, p.source_id))
+    return passages
+
+
+def _to_passage(draft_text: str, draft_key: Normalized, source_id: int, source_text: str,
+                source_key: Normalized, m: KeyMatch) -> Passage:
+    from rapidfuzz.distance import Indel
+
+    from dupcheck.measure import chars_in
+
+    a0, a1 = draft_key.original_span(m.d0, m.d1)
+    a1 = _extend_over_punctuation(draft_text, a1)
+    b0, b1 = source_key.original_span(m.s0, m.s1) if m.s1 > m.s0 else (0, 0)
+    b1 = _extend_over_punctuation(source_text, b1)
+    similarity = Indel.normalized_similarity(draft_key.text[m.d0 : m.d1], source_key.text[m.s0 : m.s1])
+    same = normalize(draft_text[a0:a1], drop_punctuation=True).text == normalize(source_text[b0:b1], drop_punctuation=True).text
+    return Passage(
+        draft_start=a0, draft_end=a1, source_id=source_id, source_start=b0, source_end=b1,
+        similarity=round(float(similarity), 4), kind="verbatim" if same else "edited",
+        chars=chars_in(draft_text, a0, a1),
+    )

@@ -1,0 +1,119 @@
+"""Candidate retrieval: which indexed documents a draft may copy, before any alignment.
+
+Two channels, both over the same masked key:
+
+- **Containment of fingerprints** (the main one). The winnowed fingerprints of every document
+  form one sorted posting table (numpy); a draft's k-gram hashes are looked up with
+  ``searchsorted`` and each document scores the number of draft positions it explains.
+  Containment, not Jaccard: a draft that copies three articles of a long law has a tiny Jaccard
+  similarity with it but a high containment. Fingerprints found in very many documents
+  (boilerplate) do not vote.
+- **TF-IDF cosine over character bigrams** (scikit-learn's ``TfidfTransformer`` on hashed bigram
+  counts). Dense character edits destroy k-grams but few bigrams; this channel brings in sources
+  whose copied text was edited too heavily to share fingerprints.
+
+Every candidate is then aligned (:mod:`dupcheck.align`), and sources are finally ranked by the
+characters of the draft they explain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from dupcheck.fingerprint import Scheme, bigram_features, kgram_hashes
+
+
+@dataclass(frozen=True)
+class Candidate:
+    doc_id: int
+    containment: float  # share of the draft's k-gram positions with a fingerprint of this document
+    cosine: float  # TF-IDF cosine similarity
+
+
+class Retriever:
+    """In-memory retrieval structures built from an index's stored features."""
+
+    def __init__(self, doc_ids: np.ndarray, hashes: np.ndarray, owners: np.ndarray, tfidf: sp.csr_matrix | None,
+                 transformer: TfidfTransformer | None, scheme: Scheme, *, max_df: int) -> None:
+        self.doc_ids = doc_ids  # row → document id
+        self.hashes = hashes  # sorted uint32 fingerprints
+        self.owners = owners  # row of the document owning each fingerprint
+        self.tfidf = tfidf
+        self.transformer = transformer
+        self.scheme = scheme
+        self.max_df = max_df
+
+    @classmethod
+    def build(cls, features, scheme: Scheme) -> "Retriever":
+        """``features``: iterable of (doc id, fingerprints, bigram ids, bigram counts)."""
+        doc_ids, fps, owners, ids, counts, indptr = [], [], [], [], [], [0]
+        for row, (doc_id, fp, b_ids, b_counts) in enumerate(features):
+            doc_ids.append(doc_id)
+            fp = np.unique(fp)
+            fps.append(fp)
+            owners.append(np.full(len(fp), row, dtype=np.int32))
+            ids.append(b_ids)
+            counts.append(b_counts)
+            indptr.append(indptr[-1] + len(b_ids))
+        n = len(doc_ids)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.uint32)
+            return cls(np.zeros(0, dtype=np.int64), empty, np.zeros(0, dtype=np.int32), None, None, scheme, max_df=1)
+        hashes = np.concatenate(fps)
+        owner = np.concatenate(owners)
+        order = np.argsort(hashes, kind="stable")
+        matrix = sp.csr_matrix(
+            (np.concatenate(counts).astype(np.float32), np.concatenate(ids).astype(np.int32), np.array(indptr, dtype=np.int64)),
+            shape=(n, scheme.bigrams),
+        )
+        transformer = TfidfTransformer(sublinear_tf=True).fit(matrix)
+        tfidf = transformer.transform(matrix).astype(np.float32).tocsr()
+        # A fingerprint shared by more than 5% of the documents (and at least 20) is boilerplate.
+        max_df = max(20, n // 20)
+        return cls(np.array(doc_ids, dtype=np.int64), hashes[order], owner[order], tfidf, transformer, scheme, max_df=max_df)
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def containment(self, codes: np.ndarray) -> np.ndarray:
+        """For every document row, the share of the draft's k-gram positions it has a fingerprint for."""
+        hashes = kgram_hashes(codes, self.scheme.k, self.scheme.seed)
+        scores = np.zeros(len(self.doc_ids), dtype=np.float64)
+        if len(hashes) == 0 or len(self.hashes) == 0:
+            return scores
+        query, weight = np.unique(hashes, return_counts=True)
+        left = np.searchsorted(self.hashes, query, "left")
+        count = np.searchsorted(self.hashes, query, "right") - left
+        count[count > self.max_df] = 0
+        total = int(count.sum())
+        if total:
+            within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+            rows = self.owners[np.repeat(left, count) + within]
+            scores += np.bincount(rows, weights=np.repeat(weight, count), minlength=len(scores))
+        return scores / len(hashes)
+
+    def cosine(self, codes: np.ndarray) -> np.ndarray:
+        if self.tfidf is None:
+            return np.zeros(len(self.doc_ids))
+        ids, counts = bigram_features(codes, self.scheme)
+        query = sp.csr_matrix((counts.astype(np.float32), ids.astype(np.int32), [0, len(ids)]), shape=(1, self.scheme.bigrams))
+        vector = self.transformer.transform(query)
+        return np.asarray((self.tfidf @ vector.T).todense()).ravel()
+
+    def candidates(self, codes: np.ndarray, *, limit: int = 12, by_cosine: int = 3,
+                   min_containment: float = 0.002) -> list[Candidate]:
+        """The documents worth aligning: the best by containment, plus the best few by cosine."""
+        if len(self.doc_ids) == 0:
+            return []
+        contained = self.containment(codes)
+        cosine = self.cosine(codes)
+        top = np.argsort(-contained, kind="stable")[:limit]
+        chosen = [int(r) for r in top if contained[r] >= min_containment]
+        for r in np.argsort(-cosine, kind="stable")[:by_cosine]:
+            if int(r) not in chosen and cosine[r] > 0.2:
+                chosen.append(int(r))
+        return [Candidate(int(self.doc_ids[r]), float(contained[r]), float(cosine[r])) for r in chosen]
