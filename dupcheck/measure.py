@@ -15,7 +15,7 @@ Pure functions over strings and spans; no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +80,3 @@ def chars_in(text: str, start: int, end: int) -> int:
     """Non-whitespace characters of ``text[start:end]``."""
     return int(nonspace_mask(text[start:end]).sum())
 
-
-def per_source_rates(rates: Rates) -> Mapping[int, float]:
-    return {sid: rates.rate(n) for sid, n in rates.source_chars.items()}

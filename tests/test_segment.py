@@ -1,0 +1,43 @@
+import pytest
+
+from dupcheck.segment import JURIS, NUMBER, match_key
+
+
+def key(text):
+    return match_key(text).text
+
+
+@pytest.mark.parametrize(
+    "parent, child",
+    [
+        ("国务院有关部门负责", "市人民政府有关部门负责"),
+        ("国家鼓励社会力量", "本市鼓励社会力量"),
+        ("全国范围内", "全市范围内"),
+        ("省、自治区、直辖市人民政府规定", "本市规定"),
+        ("泉州市人民政府决定", "石狮市人民政府决定"),
+        ("县级以上地方各级人民政府应当", "区人民政府应当"),
+        ("全国人民代表大会常务委员会", "市人民代表大会常务委员会"),
+    ],
+)
+def test_issuer_swaps_mask_alike(parent, child):
+    assert key(parent) == key(child)
+    assert JURIS in key(parent)
+
+
+@pytest.mark.parametrize("a, b", [("第五条　为了", "第七十二条 为了"), ("第一章 总则", "第3章 总则"), ("依照第十二条第二款", "依照第九条第一款")])
+def test_article_numbers_mask_alike(a, b):
+    assert key(a) == key(b)
+    assert NUMBER in key(a)
+
+
+def test_ordinary_words_are_not_masked():
+    assert key("本办法所称城市管理") == "本办法所称城市管理"
+    assert key("市场监督管理部门") == "市场监督管理部门"
+
+
+def test_mask_maps_back_to_the_whole_name():
+    text = "第五条　泉州市人民政府应当"
+    k = match_key(text)
+    spans = [text[a:b] for a, b in zip(k.starts, k.ends)]
+    assert spans[:4] == ["第", "五", "条", "泉州市人民政府"]
+    assert k.original_span(0, len(k)) == (0, len(text))
