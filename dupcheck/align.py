@@ -157,6 +157,25 @@ def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:
     return end_a, end_b
 
 
+def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
+    """The part of ``m`` whose draft side is ``[d0, d1)``, its source side found by exact alignment."""
+    if (d0, d1) == (m.d0, m.d1):
+        return m
+    a, b = draft[m.d0 : m.d1], source[m.s0 : m.s1]
+    ops = Indel.opcodes(a, b)
+
+    def to_source(x: int, *, end: bool) -> int:
+        for tag, a0, a1, b0, b1 in ops:
+            if a0 <= x < a1 or (end and a0 < x <= a1):
+                return b0 + min(x - a0, b1 - b0) if tag == "equal" else (b1 if end else b0)
+        return len(b) if end else 0
+
+    s0 = m.s0 + to_source(d0 - m.d0, end=False)
+    s1 = max(s0, m.s0 + to_source(d1 - m.d0, end=True))
+    similarity = Indel.normalized_similarity(draft[d0:d1], source[s0:s1])
+    return KeyMatch(d0, d1, s0, s1, m.matched, similarity)
+
+
 def align(draft: str, source: str, params: AlignParams = AlignParams()) -> list[KeyMatch]:
     """Verified passages of ``draft`` copied from ``source`` (both matching keys), in draft order.
 
@@ -182,16 +201,18 @@ def align(draft: str, source: str, params: AlignParams = AlignParams()) -> list[
         sa, sb = _extend(draft[max(0, a0 - params.edge) : a0][::-1], source[max(0, b0 - params.edge) : b0][::-1], params.edge_gap)
         a0, b0 = a0 - sa, b0 - sb
         # Trim what a better chain already holds.
-        while a0 < a1 and covered[a0]:
-            a0, b0 = a0 + 1, min(b0 + 1, b1)
-        while a1 > a0 and covered[a1 - 1]:
-            a1, b1 = a1 - 1, max(b1 - 1, b0)
-        if a1 - a0 < params.min_matched:
+        t0, t1 = a0, a1
+        while t0 < t1 and covered[t0]:
+            t0 += 1
+        while t1 > t0 and covered[t1 - 1]:
+            t1 -= 1
+        if t1 - t0 < params.min_matched:
             continue
-        similarity = Indel.normalized_similarity(draft[a0:a1], source[b0:b1])
-        if similarity < params.min_similarity:
+        m = KeyMatch(a0, a1, b0, b1, matched, Indel.normalized_similarity(draft[a0:a1], source[b0:b1]))
+        m = project(draft, source, m, t0, t1)
+        if m.similarity < params.min_similarity or m.s1 - m.s0 < params.min_matched // 2:
             continue
-        covered[a0:a1] = True
-        found.append(KeyMatch(a0, a1, b0, b1, matched, similarity))
+        covered[m.d0 : m.d1] = True
+        found.append(m)
     found.sort(key=lambda m: (m.d0, m.s0))
     return found

@@ -11,7 +11,7 @@ import hashlib
 
 import numpy as np
 
-from dupcheck.align import AlignParams, KeyMatch, align
+from dupcheck.align import AlignParams, KeyMatch, align, project
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
 from dupcheck.normalize import Normalized, codepoints, normalize, punctuation_table
 from dupcheck.report import Passage
@@ -54,17 +54,15 @@ def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
     return end
 
 
-def _trim(match: KeyMatch, taken: np.ndarray, min_chars: int) -> KeyMatch | None:
+def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams) -> KeyMatch | None:
     """The part of ``match`` outside draft positions already credited to a better source."""
-    free = ~taken[match.d0 : match.d1]
-    if free.sum() < min_chars:
+    free = np.flatnonzero(~taken[match.d0 : match.d1])
+    if len(free) < params.min_matched:
         return None
-    idx = np.flatnonzero(free)
-    d0, d1 = match.d0 + int(idx[0]), match.d0 + int(idx[-1]) + 1
-    # Keep the source span on the same diagonal offsets (trimming is rare and small).
-    s0 = min(match.s1, match.s0 + (d0 - match.d0))
-    s1 = max(s0, match.s1 - (match.d1 - d1))
-    return KeyMatch(d0, d1, s0, s1, match.matched, match.similarity)
+    trimmed = project(draft_key, source_key, match, match.d0 + int(free[0]), match.d0 + int(free[-1]) + 1)
+    if trimmed.similarity < params.min_similarity or trimmed.s1 - trimmed.s0 < params.min_matched // 2:
+        return None
+    return trimmed
 
 
 def find_passages(draft_text: str, draft_key: Normalized, sources: list[tuple[int, str, Normalized]],
@@ -83,7 +81,7 @@ def find_passages(draft_text: str, draft_key: Normalized, sources: list[tuple[in
     taken = np.zeros(len(draft_key) + 1, dtype=bool)
     passages = []
     for _, source_id, source_text, source_key, matches in aligned:
-        kept = [t for t in (_trim(m, taken, params.min_matched) for m in matches) if t is not None]
+        kept = [t for t in (_trim(draft_key.text, source_key.text, m, taken, params) for m in matches) if t is not None]
         for m in kept:
             taken[m.d0 : m.d1] = True
             passages.append(_to_passage(draft_text, draft_key, source_id, source_text, source_key, m))
@@ -93,18 +91,15 @@ def find_passages(draft_text: str, draft_key: Normalized, sources: list[tuple[in
 
 def _to_passage(draft_text: str, draft_key: Normalized, source_id: int, source_text: str,
                 source_key: Normalized, m: KeyMatch) -> Passage:
-    from rapidfuzz.distance import Indel
-
     from dupcheck.measure import chars_in
 
     a0, a1 = draft_key.original_span(m.d0, m.d1)
     a1 = _extend_over_punctuation(draft_text, a1)
-    b0, b1 = source_key.original_span(m.s0, m.s1) if m.s1 > m.s0 else (0, 0)
+    b0, b1 = source_key.original_span(m.s0, m.s1)
     b1 = _extend_over_punctuation(source_text, b1)
-    similarity = Indel.normalized_similarity(draft_key.text[m.d0 : m.d1], source_key.text[m.s0 : m.s1])
     same = normalize(draft_text[a0:a1], drop_punctuation=True).text == normalize(source_text[b0:b1], drop_punctuation=True).text
     return Passage(
         draft_start=a0, draft_end=a1, source_id=source_id, source_start=b0, source_end=b1,
-        similarity=round(float(similarity), 4), kind="verbatim" if same else "edited",
+        similarity=round(float(m.similarity), 4), kind="verbatim" if same else "edited",
         chars=chars_in(draft_text, a0, a1),
     )
