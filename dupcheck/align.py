@@ -153,6 +153,8 @@ def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:
             continue
         if a0 - end_a > max_gap or b0 - end_b > max_gap:
             break
+        if a1 - a0 < 2 and (a0, b0) != (end_a, end_b):  # a lone common character after a gap is chance
+            break
         end_a, end_b = a1, b1
     return end_a, end_b
 
