@@ -1,0 +1,106 @@
+"""The CLI (exit codes, one-line errors, JSON schema) and the batch audit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dupcheck.api import Index
+from dupcheck.audit import audit_index, render_audit
+from dupcheck.cli import main
+from tests.test_index import LAW_A, LAW_B, write_corpus
+
+
+@pytest.fixture()
+def db(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    path = str(tmp_path / "i.db")
+    assert main(["index", str(corpus), "--db", path, "-q"]) == 0
+    return path
+
+
+def test_check_exit_codes_and_json(db, tmp_path, capsys):
+    copy = tmp_path / "copy.txt"
+    copy.write_text(LAW_A, encoding="utf-8")
+    own = tmp_path / "own.txt"
+    own.write_text("某市关于加强城市绿化的通知\n\n各区要结合实际，做好春季植树工作，确保成活率。", encoding="utf-8")
+    assert main(["check", str(own), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["check", str(copy), str(own), "--db", db, "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [d["path"] for d in out] == [str(copy), str(own)]
+    first = out[0]
+    assert first["flagged"] is True and first["copy_rate"] > 0.95
+    assert set(first) >= {"path", "total_chars", "copied_chars", "copy_rate", "copy_rate_excluding_quotes",
+                          "max_source_rate", "threshold", "flagged", "sources", "passages"}
+    p = first["passages"][0]
+    assert set(p) >= {"draft_start", "draft_end", "source_id", "source_start", "source_end", "similarity", "kind"}
+    assert LAW_A[p["draft_start"] : p["draft_end"]].strip()
+
+
+def test_unreadable_draft_is_one_line_and_exit_2(db, tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.docx"), "--db", db]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope.docx" in err[0]
+
+
+def test_several_drafts_go_on_past_a_bad_one(db, tmp_path, capsys):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4\n%%EOF garbage")
+    copy = tmp_path / "copy.txt"
+    copy.write_text(LAW_A, encoding="utf-8")
+    assert main(["check", str(bad), str(copy), "--db", db, "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert "error" in out[0] and out[0]["path"] == str(bad)
+    assert out[1]["copy_rate"] > 0.95
+
+
+def test_bad_threshold_is_a_usage_error(db, tmp_path, capsys):
+    copy = tmp_path / "copy.txt"
+    copy.write_text(LAW_A, encoding="utf-8")
+    assert main(["check", str(copy), "--db", db, "--threshold", "80"]) == 2
+    assert "80" in capsys.readouterr().err
+
+
+def test_extract_prints_the_text_offsets_refer_to(tmp_path, capsys):
+    f = tmp_path / "gbk.txt"
+    f.write_bytes(LAW_B.replace("\n", "\r\n").encode("gb18030"))
+    assert main(["extract", str(f)]) == 0
+    assert capsys.readouterr().out == LAW_B
+
+
+def test_module_runs_as_a_program(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "dupcheck.cli", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "dupcheck" in out.stdout
+
+
+def test_audit_finds_copied_pairs_and_groups(tmp_path):
+    with Index.open(":memory:") as index:
+        index.add_texts([
+            ("a", LAW_A, "甲法"),
+            ("a-copy", LAW_A.replace("国务院", "市人民政府") + "第三条 本办法自公布之日起施行。", "甲法实施办法"),
+            ("b", LAW_B, "乙法"),
+            ("b-copy", "乙法细则\n\n" + LAW_B.split("\n", 2)[2], "乙法细则"),
+            ("other", "某市关于加强城市绿化的通知\n\n各区要结合实际，做好春季植树工作，确保成活率。", "通知"),
+        ])
+        result = audit_index(index, threshold=0.5, workers=1)
+    pairs = {frozenset((p.path_a, p.path_b)) for p in result.pairs}
+    assert pairs == {frozenset(("a", "a-copy")), frozenset(("b", "b-copy"))}
+    assert len(result.groups) == 2
+    assert all(p.rate >= 0.5 and p.longest_passage > 0 for p in result.pairs)
+    text = render_audit(result, "text")
+    assert "甲法实施办法" in text
+    csv_lines = render_audit(result, "csv").strip().splitlines()
+    assert len(csv_lines) == 3
+    assert json.loads(render_audit(result, "json"))["pairs"][0]["rate_ab"] > 0.5
+
+
+def test_audit_cli_exit_code(tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "corpus")
+    (corpus / "a2.txt").write_text(LAW_A, encoding="utf-8")
+    assert main(["audit", str(corpus), "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["pairs"]) == 1
