@@ -29,7 +29,7 @@ from dupcheck.measure import measure
 from dupcheck.normalize import Normalized, codepoints
 from dupcheck.pipeline import document_features, find_passages
 from dupcheck.report import Report, Skipped, SourceMatch
-from dupcheck.retrieve import Retriever
+from dupcheck.retrieve import Retriever, fit_idf
 from dupcheck.segment import match_key
 from dupcheck.store import DocumentFeatures, DocumentRow, Store
 
@@ -147,12 +147,21 @@ class Index:
             for f in feats:
                 (updated if f.path in known else added).append(f.path)
                 self.store.put(f)
+            if feats:
+                self._refit()
         unchanged = tuple(it[0] for it in items if it not in todo)
         return UpdateResult(tuple(added), tuple(updated), unchanged)
 
     def remove(self, paths: Iterable[str]) -> tuple[str, ...]:
         with self.store.transaction():
-            return tuple(p for p in paths if self.store.remove(str(p)))
+            removed = tuple(p for p in paths if self.store.remove(str(p)))
+            if removed:
+                self._refit()
+        return removed
+
+    def _refit(self) -> None:
+        """Refit the retrieval model on all documents, inside the transaction that changed them."""
+        self.store.put_model("idf", fit_idf(self.store.features(), self.scheme))
 
     def _update(self, paths: list[str], *, remove_missing_under: str | None, progress: Progress | None,
                 workers: int | None) -> UpdateResult:
@@ -185,6 +194,8 @@ class Index:
                     if p not in present and (p == prefix or p.startswith(prefix.rstrip(os.sep) + os.sep)) and not Path(p).exists():
                         self.store.remove(p)
                         removed.append(p)
+            if added or updated or removed:
+                self._refit()
         return UpdateResult(tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped))
 
     def _map(self, fn, items: Sequence, *, workers: int | None, progress: Progress | None) -> list:
@@ -217,7 +228,7 @@ class Index:
     def retriever(self) -> Retriever:
         generation = self.store.generation()
         if self._retriever is None or generation != self._retriever_generation:
-            self._retriever = Retriever.build(self.store.features(), self.scheme)
+            self._retriever = Retriever.build(self.store.features(), self.scheme, self.store.model("idf"))
             self._retriever_generation = generation
             self._sources.clear()
         return self._retriever

@@ -116,9 +116,9 @@ def winnow_reference(hashes: list[int], w: int) -> list[int]:
 
 
 def fingerprints(codes: np.ndarray, scheme: Scheme) -> np.ndarray:
-    """The winnowed k-gram hashes of a key (uint32, in text order)."""
+    """The distinct winnowed k-gram hashes of a key (uint32, sorted)."""
     hashes = kgram_hashes(codes, scheme.k, scheme.seed)
-    return hashes[winnow(hashes, scheme.w)]
+    return np.unique(hashes[winnow(hashes, scheme.w)])
 
 
 def bigram_features(codes: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:

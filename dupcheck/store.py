@@ -49,6 +49,10 @@ MIGRATIONS = [
         bigram_counts BLOB NOT NULL
     );
     """,
+    # 2: fitted retrieval models (the TF-IDF idf vector), refit in the transaction that changes documents.
+    """
+    CREATE TABLE models (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+    """,
 ]
 
 
@@ -58,6 +62,14 @@ def pack(array: np.ndarray) -> bytes:
 
 def unpack(blob: bytes) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype="<u4")
+
+
+def pack_floats(array: np.ndarray) -> bytes:
+    return zlib.compress(np.ascontiguousarray(array, dtype="<f4").tobytes(), 1)
+
+
+def unpack_floats(blob: bytes) -> np.ndarray:
+    return np.frombuffer(zlib.decompress(blob), dtype="<f4")
 
 
 @dataclass(frozen=True)
@@ -209,6 +221,14 @@ class Store:
 
     def _bump(self) -> None:
         self.set_meta("generation", str(self.generation() + 1))
+
+    def put_model(self, name: str, values: np.ndarray) -> None:
+        self.conn.execute("INSERT INTO models VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data=excluded.data",
+                          (name, pack_floats(values)))
+
+    def model(self, name: str) -> np.ndarray | None:
+        row = self.conn.execute("SELECT data FROM models WHERE name=?", (name,)).fetchone()
+        return unpack_floats(row[0]) if row else None
 
     def features(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
         """(doc id, fingerprints, bigram ids, bigram counts) of every document, by id."""
