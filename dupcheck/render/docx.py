@@ -1,0 +1,350 @@
+"""The draft as a Word document with every copied passage highlighted and commented.
+
+A filing clerk lives in Word: when the draft is a .docx, this opens *their* document and, keeping
+its formatting, highlights each copied passage (yellow: 逐字复制, turquoise: 改写复制) and adds a
+Word comment naming the source, the source article (第X条) and the similarity. Runs are split at
+passage boundaries, so only the copied characters are marked. For a .pdf or .txt draft (or no
+draft file) a new document is written with the checked text, one paragraph per line, and the
+same marks.
+
+Report offsets refer to the *extracted* text. For a .docx that is :func:`docx_text`: the walk in
+:func:`docx_paragraphs` mirrors ``dupcheck.extract`` (body paragraphs and tables in document
+order, every paragraph of every cell on its own line, merged cells once, empty paragraphs
+dropped) and a test checks that the two agree. If the document's text is not the checked text
+(it was edited after the check), nothing is written and :class:`~dupcheck.errors.InputError`
+says so.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_COLOR_INDEX
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from dupcheck.errors import InputError, ParameterError
+from dupcheck.render.common import ReportArticles, kind_label, percent, verdict
+from dupcheck.report import Report
+
+HIGHLIGHT = {"verbatim": WD_COLOR_INDEX.YELLOW, "edited": WD_COLOR_INDEX.TURQUOISE}
+AUTHOR = "dupcheck"
+INITIALS = "DC"
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# The text of a run's content elements, as dupcheck.extract reads them (every break is a line
+# break there, also a page break).
+_ATOMS = {_W + "tab": "\t", _W + "ptab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+# Subtrees of a paragraph that hold no body text (as in dupcheck.extract).
+_SKIP = {_W + t for t in ("pPr", "rPr", "del", "moveFrom", "drawing", "pict", "object", "delText",
+                          "instrText", "footnoteReference", "endnoteReference")}
+# Characters XML 1.0 cannot hold (python-docx would refuse them); "\r" would become a break.
+_NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class DocxParagraph:
+    """A paragraph of the extracted text: ``raw[lead:lead + len(text)] == text``.
+
+    ``raw`` is everything the paragraph's runs hold; the extracted ``text`` leaves out its
+    leading and trailing line breaks.
+    """
+
+    element: object  # the w:p element
+    raw: str
+    lead: int
+    text: str
+
+
+def _atoms(p) -> list[tuple[object, str]]:
+    """(element, text) for every text-bearing element of paragraph ``p``, in reading order."""
+    out: list[tuple[object, str]] = []
+
+    def walk(el) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == _W + "t":
+                out.append((child, child.text or ""))
+            elif tag in _ATOMS:
+                out.append((child, _ATOMS[tag]))
+            elif tag == _MC + "AlternateContent":  # the same content twice: the first choice
+                choice = child.find(_MC + "Choice")
+                if choice is not None:
+                    walk(choice)
+            elif tag not in _SKIP:
+                walk(child)
+
+    walk(p)
+    return out
+
+
+def _children(el, tag: str):
+    """Children with ``tag``, looking through content controls and custom XML wrappers."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag in (_W + "sdt", _W + "customXml"):
+            inner = child.find(_W + "sdtContent") if child.tag == _W + "sdt" else child
+            if inner is not None:
+                yield from _children(inner, tag)
+
+
+def _merged_away(tc) -> bool:
+    """A cell continuing a vertical (or legacy horizontal) merge: its text belongs to the first."""
+    props = tc.find(_W + "tcPr")
+    if props is None:
+        return False
+    for tag in ("vMerge", "hMerge"):
+        merge = props.find(_W + tag)
+        if merge is not None and merge.get(_W + "val", "continue") != "restart":
+            return True
+    return False
+
+
+def _blocks(parent, out: list) -> None:
+    for child in parent:
+        if child.tag == _W + "p":
+            out.append(child)
+        elif child.tag == _W + "tbl":
+            for tr in _children(child, _W + "tr"):
+                for tc in _children(tr, _W + "tc"):
+                    if not _merged_away(tc):
+                        _blocks(tc, out)
+        elif child.tag == _W + "sdt":  # a content control around whole paragraphs or tables
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                _blocks(content, out)
+        elif child.tag == _W + "customXml":
+            _blocks(child, out)
+
+
+def docx_paragraphs(document: DocxDocument) -> list[DocxParagraph]:
+    """The paragraphs of the extracted text of a .docx, in order.
+
+    Body paragraphs and tables in document order (looking through content controls); a table
+    row by row, cell by cell, every paragraph of a cell (and nested tables) in order; a cell
+    continuing a merge is skipped. A paragraph's text is its runs' text (tabs, line breaks of any
+    kind as "\n", non-breaking hyphens; deleted text, field codes, drawings and text boxes left
+    out) without leading and trailing line breaks; paragraphs with only whitespace are dropped.
+    """
+    elements: list = []
+    _blocks(document.element.body, elements)
+    out = []
+    for p in elements:
+        raw = "".join(t for _, t in _atoms(p))
+        text = raw.strip("\n")
+        if text.strip():
+            out.append(DocxParagraph(p, raw, len(raw) - len(raw.lstrip("\n")), text))
+    return out
+
+
+def docx_text(document: DocxDocument) -> str:
+    """The extracted text of a .docx: :func:`docx_paragraphs` joined by "\n"."""
+    return "\n".join(p.text for p in docx_paragraphs(document))
+
+
+def _is_docx(path: Path) -> bool:
+    """As dupcheck.extract decides: by content (a zip holding word/document.xml), not by name."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "word/document.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def annotate_docx(report: Report, out_path: str | os.PathLike, *, draft_path: str | os.PathLike | None = None) -> Path:
+    """Write the annotated draft to ``out_path`` (a .docx) and return its path.
+
+    With ``draft_path`` a Word document, the user's document is annotated, its formatting kept
+    (it is never overwritten: ``out_path`` must be another file). Otherwise (a .pdf or text
+    draft, or ``None``) a new document holds ``report.text``, one paragraph per line.
+    """
+    out = Path(out_path)
+    if draft_path is not None and not Path(draft_path).is_file():
+        raise InputError(str(draft_path), "file not found")
+    if draft_path is not None and _is_docx(Path(draft_path)):
+        source = Path(draft_path)
+        if out.resolve() == source.resolve():
+            raise ParameterError(f"out_path: {str(out)!r} is the draft itself; write the annotated copy to another file")
+        try:
+            document = docx.Document(str(source))
+        except Exception as e:  # python-docx, zipfile and lxml raise many kinds for a broken package
+            raise InputError(str(source), f"cannot open as a Word document ({e})") from e
+        paragraphs = docx_paragraphs(document)
+        if "\n".join(p.text for p in paragraphs) != report.text:
+            raise InputError(
+                str(source),
+                "its text differs from the text that was checked (was it edited after the check?); check it again",
+            )
+    else:
+        document, paragraphs = _new_document(report)
+    _annotate(document, paragraphs, report)
+    document.save(str(out))
+    return out
+
+
+def _new_document(report: Report) -> tuple[DocxDocument, list[DocxParagraph]]:
+    document = docx.Document()
+    normal = document.styles["Normal"]
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(_W + "eastAsia", "宋体")
+    name = Path(report.path).name or report.path
+    document.core_properties.title = f"{name}（查重标注）"
+    document.core_properties.author = AUTHOR
+    document.sections[0].header.paragraphs[0].text = (
+        f"dupcheck 查重标注：{name} · 总文字复制比 {percent(report.copy_rate)} · {verdict(report)}"
+        " · 黄色：逐字复制，青色：改写复制"
+    )
+    # One character for one character, so the report's offsets hold in the new document; every
+    # line becomes a paragraph, empty lines too (so this is not the extract walk).
+    paragraphs = []
+    for line in _NOT_XML.sub(" ", report.text).split("\n"):
+        p = document.add_paragraph(line)._p
+        paragraphs.append(DocxParagraph(p, line, 0, line))
+        assert "".join(t for _, t in _atoms(p)) == line
+    return document, paragraphs
+
+
+def _child_length(child) -> int:
+    """Characters a direct child of a run adds to the text (see :func:`_atoms`)."""
+    if child.tag == _W + "t":
+        return len(child.text or "")
+    return 1 if child.tag in _ATOMS else 0
+
+
+def _keep(r, lo: int, hi: int | None) -> None:
+    """Keep only the run content in ``[lo, hi)`` (``hi=None``: to the end).
+
+    A zero-length child (a page break, a drawing, a field character) stays in the part that
+    starts at or before it, so it ends up in exactly one of the two halves of a split.
+    """
+    pos = 0
+    for child in list(r):
+        if child.tag == _W + "rPr":
+            continue
+        n = _child_length(child)
+        start, end = pos, pos + n
+        pos = end
+        if n == 0:
+            inside = lo <= start and (hi is None or start < hi)
+        else:
+            inside = end > lo and (hi is None or start < hi)
+        if not inside:
+            r.remove(child)
+        elif start < lo or (hi is not None and end > hi):
+            # Only a w:t holds more than one character; cut its text.
+            text = child.text or ""
+            child.text = text[max(lo - start, 0) : (hi - start) if hi is not None else n]
+            child.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+
+def _split_run(r, cut: int):
+    """Split run ``r`` at character ``cut`` (0 < cut < len): ``r`` keeps the left part; the new
+    right part, with the same formatting, is inserted after it and returned."""
+    right = copy.deepcopy(r)
+    _keep(r, 0, cut)
+    _keep(right, cut, None)
+    r.addnext(right)
+    return right
+
+
+def _units(p) -> list[tuple[object, int, int, bool]]:
+    """(w:r, start, end, splittable) for the runs of paragraph ``p``, offsets into its raw text.
+
+    A run is splittable when all its text is in its own children (always, but for exotic
+    nesting such as a text-bearing mc:AlternateContent inside a run).
+    """
+    units: list[list] = []
+    pos = 0
+    for el, text in _atoms(p):
+        run = el.getparent()
+        direct = run is not None and run.tag == _W + "r"
+        while run is not None and run.tag != _W + "r":
+            run = run.getparent()
+        if run is not None and units and units[-1][0] is run:
+            units[-1][2] = pos + len(text)
+            units[-1][3] = units[-1][3] and direct
+        elif run is not None:
+            units.append([run, pos, pos + len(text), direct])
+        pos += len(text)
+    return [tuple(u) for u in units]
+
+
+def _annotate(document: DocxDocument, paragraphs: list[DocxParagraph], report: Report) -> None:
+    cuts = sorted({p.draft_start for p in report.passages} | {p.draft_end for p in report.passages})
+    # (start, end, w:r, Paragraph) in report offsets for every run, split so that no run
+    # straddles a passage boundary.
+    pieces = []
+    offset = 0  # where the paragraph's text starts in report.text
+    for para in paragraphs:
+        wrapper = Paragraph(para.element, document._body)
+        shift = offset - para.lead  # raw position + shift = report offset
+        lo, hi = offset, offset + len(para.text)  # leading/trailing breaks fall outside
+        for r, start, end, splittable in _units(para.element):
+            start, end = start + shift, end + shift
+            if splittable:
+                inner = cuts[bisect.bisect_right(cuts, max(start, lo - 1)) : bisect.bisect_left(cuts, min(end, hi + 1))]
+                for cut in inner:
+                    right = _split_run(r, cut - start)
+                    if max(start, lo) < min(cut, hi):
+                        pieces.append((max(start, lo), min(cut, hi), r, wrapper))
+                    r, start = right, cut
+            if max(start, lo) < min(end, hi):
+                pieces.append((max(start, lo), min(end, hi), r, wrapper))
+        offset = hi + 1  # the "\n" between paragraphs
+
+    starts = [s for s, _, _, _ in pieces]
+    articles = ReportArticles(report)
+    # Edited first, so where passages overlap the verbatim colour wins.
+    order = sorted(range(len(report.passages)), key=lambda i: (report.passages[i].kind == "verbatim", i))
+    comments = []
+    for i in order:
+        p = report.passages[i]
+        runs = []
+        for s, e, r, para in pieces[bisect.bisect_left(starts, p.draft_start) :]:
+            if s >= p.draft_end:
+                break
+            if e > s and e <= p.draft_end:
+                runs.append((r, para))
+        if not runs:
+            continue
+        for r, para in runs:
+            Run(r, para).font.highlight_color = HIGHLIGHT.get(p.kind, WD_COLOR_INDEX.YELLOW)
+        comments.append((i, runs))
+
+    for i, runs in sorted(comments):
+        text = _comment_text(report, articles, i)
+        # A comment range should not leave its table cell (or enter one): one comment per
+        # stretch of runs in the same container.
+        group: list = []
+        for r, para in runs:
+            if group and para._p.getparent() is not group[-1][1]._p.getparent():
+                _add_comment(document, group, text)
+                group = []
+            group.append((r, para))
+        _add_comment(document, group, text)
+
+
+def _add_comment(document: DocxDocument, group: list, text: str) -> None:
+    (first, first_para), (last, last_para) = group[0], group[-1]
+    document.add_comment([Run(first, first_para), Run(last, last_para)], text=text, author=AUTHOR, initials=INITIALS)
+
+
+def _comment_text(report: Report, articles: ReportArticles, index: int) -> str:
+    p = report.passages[index]
+    try:
+        title = report.source(p.source_id).title
+    except KeyError:
+        title = f"#{p.source_id}"
+    article = articles.source_article_label(index)
+    where = f"{title} {article}" if article else title
+    return f"片段 {index + 1}（{kind_label(p.kind)}，相似度 {percent(p.similarity)}，{p.chars} 字）：来源 {where}"
+
