@@ -8,6 +8,7 @@ sources. Both take strings and arrays and return values: no I/O.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 
@@ -54,6 +55,29 @@ def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
     return end
 
 
+_BOUNDARY = "。；;！!？?\n"
+_LABEL = re.compile(r"\s*(第[零〇一二三四五六七八九十百千两0-9]+[条章节编][^\n。]{0,16})?\s*")
+
+
+def _snap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Snap a passage to sentence boundaries where an end only grazes the neighbouring sentence.
+
+    Masked article labels match anywhere, so a passage may end with the label of the next
+    (original) article, or begin with the last characters of the previous sentence (法。).
+    """
+    last = max(text.rfind(ch, start, end - 1) for ch in _BOUNDARY)
+    if last >= start and _LABEL.fullmatch(text, last + 1, end):
+        end = last + 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+    head = min((i for i in (text.find(ch, start, min(end, start + 4)) for ch in _BOUNDARY) if i >= 0), default=-1)
+    if head >= 0 and head + 1 < end and len(text[start : head + 1].strip()) <= 3:
+        start = head + 1
+        while start < end and text[start].isspace():
+            start += 1
+    return start, end
+
+
 def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams) -> KeyMatch | None:
     """The part of ``match`` outside draft positions already credited to a better source."""
     free = np.flatnonzero(~taken[match.d0 : match.d1])
@@ -93,9 +117,9 @@ def _to_passage(draft_text: str, draft_key: Normalized, source_id: int, source_t
                 source_key: Normalized, m: KeyMatch) -> Passage:
     from dupcheck.measure import chars_in
 
-    a0, a1 = draft_key.original_span(m.d0, m.d1)
+    a0, a1 = _snap(draft_text, *draft_key.original_span(m.d0, m.d1))
     a1 = _extend_over_punctuation(draft_text, a1)
-    b0, b1 = source_key.original_span(m.s0, m.s1)
+    b0, b1 = _snap(source_text, *source_key.original_span(m.s0, m.s1))
     b1 = _extend_over_punctuation(source_text, b1)
     same = normalize(draft_text[a0:a1], drop_punctuation=True).text == normalize(source_text[b0:b1], drop_punctuation=True).text
     return Passage(
