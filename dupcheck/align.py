@@ -36,8 +36,8 @@ from dupcheck.fingerprint import _BASE, _splitmix
 class AlignParams:
     k: int = 6  # seed length in key characters
     max_occurrences: int = 24  # a k-gram found more often in one source is not a seed
-    max_gap: int = 40  # largest gap (draft or source) a chain bridges, key characters
-    max_shift: int = 32  # largest difference between the draft gap and the source gap
+    max_gap: int = 72  # largest gap a chain bridges: a whole inserted or dropped sentence (≈30–70 chars)
+    max_shift: int = 64  # largest difference between the draft gap and the source gap
     min_matched: int = 16  # exactly matched key characters a passage needs
     min_similarity: float = 0.5  # Indel similarity a passage needs
     edge: int = 16  # how far alignment may extend a chain beyond its outer seeds
