@@ -153,15 +153,36 @@ def build_doc(cd: CorpusDoc) -> Doc:
     text = "\n".join(parts)
     ns = nonspace_prefix(text)
     articles = tuple(Article(cd.key, i, ch, a, b, int(ns[b] - ns[a])) for i, (a, b, ch) in enumerate(arts))
-    return Doc(cd.key, cd.title, text, articles, cd.date, family_of(cd.title))
+    first = text[articles[0].start : articles[0].end] if articles else ""
+    return Doc(cd.key, cd.title, text, articles, cd.date, family_of(cd.title, first))
 
 
-def family_of(title: str) -> str:
-    """A law, its versions and its implementing rules share a family."""
-    t = re.sub(r"^中华人民共和国", "", title.strip())
+_CITED = re.compile(r"《([^《》]+)》")
+
+
+def family_of(title: str, first_article: str = "") -> str:
+    """A law and the documents derived from it share a family: its versions, implementing
+    rules, amendments and judicial interpretations, which restate it in other words.
+
+    The core name drops 中华人民共和国, 实施条例/细则/办法, a trailing version in brackets,
+    修正案 and a trailing 法/条例/规定/办法/细则/规则 (so 无障碍环境建设条例 and its successor
+    无障碍环境建设法 are one family).  A document whose title names another in 《…》
+    (实施《…》办法, 关于修改《…》的决定, 关于适用《…》的解释) joins that document's family; an
+    implementing regulation without one joins the family of the law its first article is based
+    on (根据《…》: 陆生野生动物保护实施条例 → 野生动物保护法).
+    """
+    t = title.strip()
+    m = _CITED.search(t)
+    if m is None and "实施" in t:
+        m = re.search(r"根据《([^《》]+)》", first_article[:200])
+    if m is not None and m.group(1) != t and "《" not in m.group(1):
+        return family_of(m.group(1))
+    t = re.sub(r"^中华人民共和国", "", t)
     t = re.sub(r"(实施条例|实施细则|实施办法)$", "", t)
     t = re.sub(r"[（(][^（）()]*[）)]$", "", t)
-    return t
+    t = re.sub(r"修正案$", "", t)
+    core = re.sub(r"(法|条例|规定|办法|细则|规则)$", "", t)
+    return core if len(core) >= 2 else t
 
 
 def _seed_rng(*parts) -> np.random.Generator:
@@ -492,16 +513,25 @@ def make_plan(pools: Pools, base: str, rng: np.random.Generator) -> Plan:
                 units.append(block)
 
     if need_orig > 0 or not units:
-        n_docs = int(rng.integers(1, 4))
+        # articles of 1–3 original documents, more documents when those run out
         okeys = sorted({a.doc for a in pools.original})
-        dkeys = [okeys[int(i)] for i in rng.choice(len(okeys), size=n_docs, replace=False)]
-        cand = [a for a in pools.original if a.doc in dkeys]
-        order = rng.permutation(len(cand))
+        doc_order = rng.permutation(len(okeys))
+        first = int(rng.integers(1, 4))
+        cand = [a for a in pools.original if a.doc in {okeys[int(i)] for i in doc_order[:first]}]
+        used_docs = first
         got = 0
-        for i in order:
-            if got >= max(need_orig, 1):
-                break
-            a = cand[int(i)]
+        taken: set[tuple[str, int]] = set()
+        while got < max(need_orig, 1):
+            free = [a for a in cand if (a.doc, a.index) not in taken]
+            if not free:
+                if used_docs >= len(okeys):
+                    break
+                nxt = okeys[int(doc_order[used_docs])]
+                used_docs += 1
+                cand = [a for a in pools.original if a.doc == nxt]
+                continue
+            a = free[int(rng.integers(len(free)))]
+            taken.add((a.doc, a.index))
             t = pools.original_docs[a.doc].text[a.start : a.end]
             units.append([Unit([Seg(t, None)], None)])
             got += a.chars
@@ -788,6 +818,25 @@ def check_draft(draft: Draft, pools: Pools) -> list[str]:
 # --- real pairs ---------------------------------------------------------------------------
 
 
+def implements(doc: Doc, short: str) -> bool:
+    """A national regulation implementing the law ``short`` (name without 中华人民共和国):
+    its title is ``[中华人民共和国]<short>实施条例/细则/办法``, or it has 实施 in its title and
+    either names the law in 《…》 there or is based on it in its first article (根据《…》),
+    e.g. 陆生野生动物保护实施条例 for 野生动物保护法."""
+    names = {short, "中华人民共和国" + short}
+    if re.fullmatch(rf"(中华人民共和国)?{re.escape(short)}(实施条例|实施细则|实施办法)", doc.title):
+        return True
+    if "实施" not in doc.title:
+        return False
+    cited = set(_CITED.findall(doc.title))
+    if not cited and doc.articles:
+        first = doc.text[doc.articles[0].start : doc.articles[0].end][:200]
+        m = re.search(r"根据《([^《》]+)》", first)
+        cited = {m.group(1)} if m else set()
+    return bool(cited & names)
+
+
+
 @dataclass(frozen=True)
 class RealPair:
     key: str
@@ -818,8 +867,7 @@ def real_pairs(corpus: Iterable[CorpusDoc]) -> tuple[list[RealPair], list[str], 
         law = m.group(1)
         short = re.sub(r"^中华人民共和国", "", law)
         law_keys = tuple(sorted(k for t in (short, "中华人民共和国" + short) for k in by_title.get(t, ())))
-        impl_re = re.compile(rf"^(中华人民共和国)?{re.escape(short)}(实施条例|实施细则|实施办法)$")
-        impl_keys = tuple(sorted(d.key for d in national if impl_re.match(d.title)))
+        impl_keys = tuple(sorted(d.key for d in national if implements(d, short)))
         d = build_doc(cd)
         if d.body_empty:
             skipped.append(cd.key)

@@ -98,7 +98,27 @@ def test_build_doc_articles():
 
 
 def test_family_groups_versions_and_implementing_rules():
-    assert bc.family_of("中华人民共和国义务教育法") == bc.family_of("义务教育法实施细则") == "义务教育法"
+    fam = bc.family_of("中华人民共和国义务教育法")
+    assert fam == bc.family_of("义务教育法实施细则") == bc.family_of("中华人民共和国义务教育法（2018年修正）")
+    assert bc.family_of("无障碍环境建设条例") == bc.family_of("中华人民共和国无障碍环境建设法")
+    assert bc.family_of("中华人民共和国刑法修正案（十一）") == bc.family_of("中华人民共和国刑法")
+    assert bc.family_of("中国人民解放军实施《中华人民共和国药品管理法》办法") == bc.family_of("药品管理法")
+    assert bc.family_of("陆生野生动物保护实施条例", "第一条 根据《中华人民共和国野生动物保护法》的规定，制定本条例。") == bc.family_of(
+        "中华人民共和国野生动物保护法"
+    )
+    assert bc.family_of("最高人民法院关于适用《中华人民共和国海事诉讼特别程序法》若干问题的解释") == bc.family_of(
+        "中华人民共和国海事诉讼特别程序法"
+    )
+    assert bc.family_of("国家赔偿法") != bc.family_of("国家安全法")
+
+
+def test_implements():
+    raw = "# t\n\n<!-- INFO END -->\n\n第一条 根据《中华人民共和国野生动物保护法》的规定，制定本条例。\n"
+    d = bc.build_doc(bc.CorpusDoc("k", "中华人民共和国陆生野生动物保护实施条例", "全国", "行政法规", None, raw))
+    assert bc.implements(d, "野生动物保护法")
+    assert not bc.implements(d, "森林法")
+    d2 = bc.build_doc(bc.CorpusDoc("k2", "义务教育法实施细则", "全国", "行政法规", None, "# t\n\n<!-- INFO END -->\n\n第一条 x。\n"))
+    assert bc.implements(d2, "义务教育法") and not bc.implements(d2, "教育法")
 
 
 def test_pools_are_disjoint_and_original_is_original(pools):
