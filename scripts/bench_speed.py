@@ -411,6 +411,7 @@ def child_profile(p: dict) -> dict:
             _, times["audit_quarter_workers1"] = profiled(
                 "audit", lambda: audit_index(small, threshold=THRESHOLD_AUDIT, workers=1))
     times["stages_index"] = stage_timers(p["files"])
+    times["stages_check"] = check_stage_timers(db, p["drafts"], p["warmup"])
     return times
 
 
@@ -485,6 +486,108 @@ def stage_timers(files: list[str]) -> dict:
     acc["mask_apply"] -= acc["mask_jurisdiction"] + acc["mask_numbers"]
     conn.close()
     return {"chars": chars, "documents": len(files), "seconds": acc}
+
+
+class StageClock:
+    """Inclusive wall time and calls of named functions, by patching module attributes for the
+    duration of a ``with`` block (no sampling profiler: its overhead inflates Python loops)."""
+
+    def __init__(self, targets: dict[str, tuple[object, str]]) -> None:
+        self.targets = targets  # label → (module or class, attribute)
+        self.seconds = dict.fromkeys(targets, 0.0)
+        self.calls = dict.fromkeys(targets, 0)
+        self._saved: list = []
+
+    def _wrap(self, label, fn):
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.seconds[label] += time.perf_counter() - t
+                self.calls[label] += 1
+        return timed
+
+    def __enter__(self):
+        for label, (owner, attr) in self.targets.items():
+            fn = getattr(owner, attr)
+            self._saved.append((owner, attr, fn))
+            setattr(owner, attr, self._wrap(label, fn))
+        return self
+
+    def __exit__(self, *exc):
+        for owner, attr, fn in reversed(self._saved):
+            setattr(owner, attr, fn)
+
+
+class _IndelProxy:
+    """Stands in for ``rapidfuzz.distance.Indel`` inside dupcheck.align so its calls can be timed."""
+
+    def __init__(self, indel):
+        self.opcodes, self.normalized_similarity = indel.opcodes, indel.normalized_similarity
+
+
+def check_stage_timers(db: str, drafts: list[str], warmup: str, pairs: int = 300) -> dict:
+    """Seconds per checking stage over ``drafts`` (fresh Index, cold source cache), and per audit
+    stage over the first ``pairs`` candidate pairs of the index; inclusive times per function."""
+    from dupcheck import align as al
+    from dupcheck import api, pipeline
+    from dupcheck import audit as au
+    from dupcheck.api import Index
+    from dupcheck.retrieve import Retriever
+
+    index = Index.open(db, create=False)
+    index.retriever()
+    index.check(warmup)
+    index._sources.clear()
+    proxy = _IndelProxy(al.Indel)
+    saved_indel, al.Indel = al.Indel, proxy
+    targets = {
+        "extract (read + decode)": (api, "extract_path"),
+        "match_key (draft and sources)": (api, "match_key"),
+        "candidates: containment": (Retriever, "containment"),
+        "candidates: TF-IDF cosine": (Retriever, "cosine"),
+        "sources: text + key (cache miss)": (Index, "source"),
+        "find_passages (all alignment)": (api, "find_passages"),
+        "  align": (pipeline, "align"),
+        "    maximal_exact_matches": (al, "maximal_exact_matches"),
+        "    chain (Python DP)": (al, "chain"),
+        "    rapidfuzz Indel.opcodes": (proxy, "opcodes"),
+        "    rapidfuzz Indel.similarity": (proxy, "normalized_similarity"),
+        "  _to_passage (re-normalizes)": (pipeline, "_to_passage"),
+        "measure": (api, "measure"),
+    }
+    try:
+        with StageClock(targets) as clock:
+            t = time.perf_counter()
+            for d in drafts:
+                index.check(d)
+            total = time.perf_counter() - t
+        check = {"drafts": len(drafts), "total": total, "seconds": clock.seconds, "calls": clock.calls}
+        retriever = index.retriever()
+        cands = au.candidate_pairs(retriever, min_share=max(0.02, THRESHOLD_AUDIT / 4))[:pairs]
+        texts = {}
+        for row in sorted(set(cands.ravel().tolist())):
+            text = index.store.text(int(retriever.doc_ids[row]))
+            texts[row] = (text, au.match_key(text))
+        targets = {
+            "align": (au, "align"),
+            "  maximal_exact_matches": (al, "maximal_exact_matches"),
+            "  chain (Python DP)": (al, "chain"),
+            "  rapidfuzz Indel.opcodes": (proxy, "opcodes"),
+            "  rapidfuzz Indel.similarity": (proxy, "normalized_similarity"),
+            "covered chars (numpy)": (au, "_covered_chars"),
+        }
+        with StageClock(targets) as clock:
+            t = time.perf_counter()
+            for i, j in cands.tolist():
+                au.pair_rates(*texts[i], *texts[j], index.params)
+            total = time.perf_counter() - t
+        audit = {"pairs": len(cands), "total": total, "seconds": clock.seconds, "calls": clock.calls}
+    finally:
+        al.Indel = saved_indel
+        index.close()
+    return {"check": check, "audit_pairs": audit}
 
 
 CHILDREN = {
@@ -854,6 +957,11 @@ def profile(args) -> None:
         print(f"stage timers, {st['documents']} documents, {st['chars'] / 1e6:.1f} M characters, {total:.1f} s in all:")
         for name, s in sorted(st["seconds"].items(), key=lambda kv: -kv[1]):
             print(f"  {name:18} {s:6.2f} s  {100 * s / total:5.1f} %")
+        for part, st in r["stages_check"].items():
+            n = st.get("drafts") or st.get("pairs")
+            print(f"{part}: {n} in {st['total']:.2f} s ({1000 * st['total'] / max(n, 1):.1f} ms each); inclusive:")
+            for name, sec in st["seconds"].items():
+                print(f"  {name:34} {sec:6.2f} s  {100 * sec / st['total']:5.1f} %  ({st['calls'][name]} calls)")
         for k in ("index_workers1", "open", "checks", "audit_quarter_workers1"):
             if k in r:
                 print(f"{k:18} {r[k]:6.2f} s (under the profiler)")
