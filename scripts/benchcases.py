@@ -116,12 +116,15 @@ class Doc:
         return "\n" not in self.text
 
 
+_INVISIBLE = " \t\u3000\u200b\u200c\u200d\u2060\ufeff"
+
+
 def body_lines(raw: str) -> list[str]:
     """The body's non-empty paragraphs (after ``<!-- INFO END -->``), headings without ``#``;
-    leading ``# title`` lines dropped."""
+    leading ``# title`` lines and lines of only zero-width characters dropped."""
     body = raw.split(INFO_END, 1)[1] if INFO_END in raw else ""
     lines = [ln.strip() for ln in body.splitlines()]
-    lines = [ln for ln in lines if ln]
+    lines = [ln for ln in lines if ln.strip(_INVISIBLE)]  # a line of only U+200B is empty
     while lines and lines[0].startswith("# "):
         lines.pop(0)
     return lines
@@ -250,9 +253,15 @@ class Pools:
         return [(d.key, d.text, d.title) for d in self.reference]
 
 
-def build_pools(corpus: Iterable[CorpusDoc], seed: int, reference_share: float = REFERENCE_SHARE) -> Pools:
-    """Split the national documents into the two pools and find the eligible articles."""
-    docs = [build_doc(cd) for cd in corpus if cd.region == "全国"]
+def build_pools(
+    corpus: Iterable[CorpusDoc],
+    seed: int,
+    reference_share: float = REFERENCE_SHARE,
+    regions: Sequence[str] = ("全国",),
+) -> Pools:
+    """Split the documents of ``regions`` (national by default; the local regulations make
+    another corpus of the same kind) into the two pools and find the eligible articles."""
+    docs = [build_doc(cd) for cd in corpus if cd.region in regions]
     docs = [d for d in docs if not d.body_empty]
     fams: dict[str, list[Doc]] = {}
     for d in docs:

@@ -300,3 +300,93 @@ def test_file_forms_keep_the_text(pools, tmp_path, form):
     for c, o in zip(d.cases, moved):
         assert text[o.draft_start : o.draft_end].split() == d.text[c.draft_start : c.draft_end].split()
     assert diff <= 0.01 * len(d.text)
+
+
+# --- regression: each disguise through the checkers on the real corpus --------------------
+
+CORPUS = ROOT.parent / "shared" / "corpora" / "laws"
+N_REG = 6  # drafts per disguise
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    """Both checkers over N_REG drafts of every disguise, built from the real corpus."""
+    if not (CORPUS / "manifest.jsonl").exists():
+        pytest.skip("laws corpus not found beside the repository")
+    pytest.importorskip("dupcheck.api")
+    import bench_quality as bq
+
+    corpus = bq.load_corpus(CORPUS)
+    pools = bc.build_pools(corpus, seed=11)
+    drafts = bc.make_drafts(pools, bc.DISGUISES, N_REG, seed=11)
+    systems = {"baseline": bq.BaselineSystem, "dupcheck": bq.DupcheckSystem}
+    results = bq.run_drafts(systems, pools, drafts, tmp_path_factory.mktemp("bench"), lambda msg: None)
+    return bq, results
+
+
+def _of(results, disguise):
+    return [r for r in results if r.draft.disguise == disguise]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("disguise", bc.DISGUISES)
+def test_dupcheck_finds_each_disguise(real_run, disguise):
+    """Recall, granularity, copy-rate error and top source hold per disguise even on 6 drafts."""
+    bq, results = real_run
+    sc = bq.scores(_of(results, disguise), "dupcheck")
+    assert sc["errors"] == 0
+    assert sc["pan"]["recall"] >= 0.9, sc["pan"]
+    assert sc["pan"]["granularity"] <= 1.1, sc["pan"]
+    assert sc["mae"] <= 4, sc["mae"]
+    assert sc["top"] in (None, 1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("disguise", bc.DISGUISES)
+@pytest.mark.xfail(strict=False, reason="a few short false passages on related-topic text sink the macro precision "
+                   "of a 6-draft sample (no long exact anchor required); see docs/quality.md")
+def test_dupcheck_plagdet_each_disguise(real_run, disguise):
+    bq, results = real_run
+    sc = bq.scores(_of(results, disguise), "dupcheck")
+    assert sc["pan"]["plagdet"] >= 0.85, sc["pan"]
+
+
+@pytest.mark.slow
+def test_dupcheck_plagdet_all_disguises(real_run):
+    bq, results = real_run
+    sc = bq.scores(results, "dupcheck")
+    assert sc["pan"]["plagdet"] >= 0.9 and sc["pan"]["granularity"] <= 1.05, sc["pan"]
+    assert sc["mae"] <= 2, sc["mae"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("disguise", ["none", "docx", "pdf"])
+def test_exact13_baseline_on_plain_copies(real_run, disguise):
+    # the baseline is the yardstick: on undisguised copies it must be near perfect
+    bq, results = real_run
+    sc = bq.scores(_of(results, disguise), "baseline")
+    assert sc["pan"]["plagdet"] >= 0.95 and sc["mae"] <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["docx", "pdf"])
+def test_file_forms_rate_like_the_text(real_run, form):
+    bq, results = real_run
+    d = bq.paired_differences(results, "dupcheck", form, "none")
+    assert d["pairs"] == N_REG and d["max"] <= 1, d
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="labels 第X條 are snapped off in simplified text only (pipeline._snap); see docs/quality.md")
+def test_traditional_rates_like_simplified(real_run):
+    bq, results = real_run
+    d = bq.paired_differences(results, "dupcheck", "trad", "none")
+    assert d["pairs"] == N_REG and d["max"] <= 1, d
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="passages without a long exact anchor on related-topic text; see docs/quality.md")
+def test_no_false_alarm_on_original_text(real_run):
+    bq, results = real_run
+    zero = [r.reports["dupcheck"]["rate"] for r in results if not r.cases]
+    assert zero and max(zero) < 0.03, zero
