@@ -102,6 +102,72 @@ def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
         return []
     d0, s0, length = mems[:, 0], mems[:, 1], mems[:, 2]
     d1, s1 = d0 + length, s0 + length
+    # A predecessor must lie within max_shift diagonals (|gap_d - gap_s| <= max_shift), so MEMs
+    # are bucketed by diagonal band and only the three neighbouring bands are searched.
+    width = max(1, params.max_shift)
+    band = ((s0 - d0) // width).tolist()
+    bands: dict[int, tuple[list[int], list[int]]] = {}
+    order = np.argsort(d1, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    rank_l = rank.tolist()
+    for idx in order.tolist():
+        ends, members = bands.setdefault(band[idx], ([], []))
+        ends.append(int(d1[idx]))
+        members.append(idx)
+    d0l, s0l, d1l, s1l, ll = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
+    score = [0.0] * n
+    back = [-1] * n
+    k_overlap = params.k
+    max_gap, max_shift = params.max_gap, params.max_shift
+    for m in range(n):
+        best, best_p = 0.0, -1
+        dm, sm = d0l[m], s0l[m]
+        for b in (band[m] - 1, band[m], band[m] + 1):
+            bucket = bands.get(b)
+            if bucket is None:
+                continue
+            ends, members = bucket
+            lo = bisect.bisect_left(ends, dm - max_gap)
+            hi = bisect.bisect_right(ends, dm + k_overlap)
+            for idx in range(lo, hi):
+                p = members[idx]
+                if p >= m:  # mems are sorted by draft start: p comes first, so its score is final
+                    continue
+                gap_d = dm - d1l[p]
+                gap_s = sm - s1l[p]
+                if gap_s < -k_overlap or gap_s > max_gap or abs(gap_d - gap_s) > max_shift:
+                    continue
+                if d1l[m] <= d1l[p] or s1l[m] <= s1l[p]:
+                    continue
+                gain = score[p] - 0.25 * max(gap_d, gap_s, 0) - 0.25 * abs(gap_d - gap_s)
+                if gain > best or (gain == best and best_p >= 0 and rank_l[p] < rank_l[best_p]):
+                    best, best_p = gain, p
+        overlap = max(0, -(d0l[m] - d1l[best_p])) if best_p >= 0 else 0
+        score[m] = best + ll[m] - overlap
+        back[m] = best_p
+    used = [False] * n
+    chains = []
+    for m in sorted(range(n), key=lambda x: -score[x]):
+        if used[m]:
+            continue
+        members = []
+        p = m
+        while p >= 0 and not used[p]:
+            members.append(p)
+            used[p] = True
+            p = back[p]
+        chains.append(members[::-1])
+    return chains
+
+
+def chain_reference(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
+    """Plain reference of :func:`chain` (searches every MEM ending near, on any diagonal), for tests."""
+    n = len(mems)
+    if n == 0:
+        return []
+    d0, s0, length = mems[:, 0], mems[:, 1], mems[:, 2]
+    d1, s1 = d0 + length, s0 + length
     by_end = np.argsort(d1, kind="stable")
     ends_sorted = d1[by_end].tolist()
     d0l, s0l, d1l, s1l, ll = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
@@ -141,6 +207,7 @@ def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
             p = back[p]
         chains.append(members[::-1])
     return chains
+
 
 
 def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:

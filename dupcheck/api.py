@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,7 +29,7 @@ from dupcheck.measure import measure
 from dupcheck.normalize import Normalized, codepoints
 from dupcheck.pipeline import document_features, find_passages
 from dupcheck.report import Report, Skipped, SourceMatch
-from dupcheck.retrieve import Retriever, fit_idf
+from dupcheck.retrieve import Retriever
 from dupcheck.segment import match_key
 from dupcheck.store import DocumentFeatures, DocumentRow, Store
 
@@ -141,27 +141,18 @@ class Index:
         items = list(items)
         known = self.store.hashes_by_path()
         todo = [it for it in items if known.get(it[0]) != hashlib.sha256(it[1].encode("utf-8")).hexdigest()]
-        feats = self._map(_text_features, todo, workers=workers, progress=progress)
+        changed = {it[0] for it in todo}
         added, updated = [], []
-        with self.store.transaction():
-            for f in feats:
+        with self.store.transaction():  # rows are written as workers deliver them; all land, or none
+            for f in self._imap(_text_features, todo, workers=workers, progress=progress):
                 (updated if f.path in known else added).append(f.path)
                 self.store.put(f)
-            if feats:
-                self._refit()
-        unchanged = tuple(it[0] for it in items if it not in todo)
+        unchanged = tuple(it[0] for it in items if it[0] not in changed)
         return UpdateResult(tuple(added), tuple(updated), unchanged)
 
     def remove(self, paths: Iterable[str]) -> tuple[str, ...]:
         with self.store.transaction():
-            removed = tuple(p for p in paths if self.store.remove(str(p)))
-            if removed:
-                self._refit()
-        return removed
-
-    def _refit(self) -> None:
-        """Refit the retrieval model on all documents, inside the transaction that changed them."""
-        self.store.put_model("idf", fit_idf(self.store.features(), self.scheme))
+            return tuple(p for p in paths if self.store.remove(str(p)))
 
     def _update(self, paths: list[str], *, remove_missing_under: str | None, progress: Progress | None,
                 workers: int | None) -> UpdateResult:
@@ -178,10 +169,9 @@ class Index:
                     unchanged.append(p)
                     continue
             todo.append(p)
-        results = self._map(_file_features, todo, workers=workers, progress=progress)
         added, updated, removed = [], [], []
         with self.store.transaction():  # all of the update lands, or none of it
-            for r in results:
+            for r in self._imap(_file_features, todo, workers=workers, progress=progress):
                 if isinstance(r, Skipped):
                     skipped.append(r)
                     continue
@@ -194,29 +184,26 @@ class Index:
                     if p not in present and (p == prefix or p.startswith(prefix.rstrip(os.sep) + os.sep)) and not Path(p).exists():
                         self.store.remove(p)
                         removed.append(p)
-            if added or updated or removed:
-                self._refit()
         return UpdateResult(tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped))
 
-    def _map(self, fn, items: Sequence, *, workers: int | None, progress: Progress | None) -> list:
-        """Run ``fn(item, scheme)`` over items, in worker processes when it pays off."""
+    def _imap(self, fn, items: Sequence, *, workers: int | None, progress: Progress | None) -> Iterator:
+        """Yield ``fn(item, scheme)`` for each item in order, from worker processes when it pays off."""
         total = len(items)
         if progress:
             progress(0, total)
         workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-        out = []
         if workers <= 1 or total < 64:
-            for n, item in enumerate(items, 1):
-                out.append(fn(item, self.scheme))
+            results = (fn(item, self.scheme) for item in items)
+            for n, r in enumerate(results, 1):
+                yield r
                 if progress:
                     progress(n, total)
-            return out
+            return
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for n, r in enumerate(pool.map(fn, items, [self.scheme] * total, chunksize=16), 1):
-                out.append(r)
+                yield r
                 if progress:
                     progress(n, total)
-        return out
 
     # -- reading
     def documents(self) -> list[DocumentRow]:
@@ -228,7 +215,7 @@ class Index:
     def retriever(self) -> Retriever:
         generation = self.store.generation()
         if self._retriever is None or generation != self._retriever_generation:
-            self._retriever = Retriever.build(self.store.features(), self.scheme, self.store.model("idf"))
+            self._retriever = Retriever.build(self.store.features(), self.scheme)
             self._retriever_generation = generation
             self._sources.clear()
         return self._retriever

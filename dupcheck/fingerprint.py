@@ -96,8 +96,11 @@ def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
         return np.array([n - 1 - int(np.argmin(hashes[::-1]))], dtype=np.int64)
     windows = np.lib.stride_tricks.sliding_window_view(hashes[::-1], w)
     # argmin on the reversed array finds the rightmost minimum of each window.
-    rightmost = n - 1 - (np.argmin(windows, axis=1) + np.arange(len(windows)))
-    return np.unique(rightmost)
+    rightmost = (n - 1 - (np.argmin(windows, axis=1) + np.arange(len(windows))))[::-1]
+    # Windows slide right, so their rightmost minima never move left: drop adjacent repeats.
+    keep = np.ones(len(rightmost), dtype=bool)
+    keep[1:] = rightmost[1:] != rightmost[:-1]
+    return rightmost[keep].astype(np.int64)
 
 
 def winnow_reference(hashes: list[int], w: int) -> list[int]:

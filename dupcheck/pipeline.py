@@ -34,7 +34,7 @@ def document_features(path: str, text: str, scheme: Scheme, title: str | None = 
     key = match_key(text)
     codes = codepoints(key.text)
     ids, counts = bigram_features(codes, scheme)
-    return DocumentFeatures(
+    return DocumentFeatures.pack(
         path=path,
         title=title or title_of(text, path),
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),

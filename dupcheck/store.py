@@ -49,27 +49,16 @@ MIGRATIONS = [
         bigram_counts BLOB NOT NULL
     );
     """,
-    # 2: fitted retrieval models (the TF-IDF idf vector), refit in the transaction that changes documents.
-    """
-    CREATE TABLE models (name TEXT PRIMARY KEY, data BLOB NOT NULL);
-    """,
 ]
 
 
-def pack(array: np.ndarray) -> bytes:
-    return zlib.compress(np.ascontiguousarray(array, dtype="<u4").tobytes(), 1)
+def pack(array: np.ndarray, level: int = 1) -> bytes:
+    """uint32 little-endian in a zlib stream (level 0 for hashes, which do not compress)."""
+    return zlib.compress(np.ascontiguousarray(array, dtype="<u4").tobytes(), level)
 
 
 def unpack(blob: bytes) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype="<u4")
-
-
-def pack_floats(array: np.ndarray) -> bytes:
-    return zlib.compress(np.ascontiguousarray(array, dtype="<f4").tobytes(), 1)
-
-
-def unpack_floats(blob: bytes) -> np.ndarray:
-    return np.frombuffer(zlib.decompress(blob), dtype="<f4")
 
 
 @dataclass(frozen=True)
@@ -84,16 +73,26 @@ class DocumentRow:
 
 @dataclass(frozen=True)
 class DocumentFeatures:
-    """What indexing one document computes: the input of :meth:`Store.put`."""
+    """What indexing one document computes, packed for storage: the input of :meth:`Store.put`.
+
+    Made in the worker processes, compression included, so the parent only writes rows.
+    """
 
     path: str
     title: str
     sha256: str
-    text: str
+    chars: int
     key_chars: int
-    fingerprints: np.ndarray  # uint32, winnowed
-    bigram_ids: np.ndarray  # uint32, sorted
-    bigram_counts: np.ndarray  # uint32
+    text_blob: bytes  # zlib of the UTF-8 text
+    fingerprints: bytes  # packed uint32, winnowed, sorted, distinct
+    bigram_ids: bytes  # packed uint32, sorted
+    bigram_counts: bytes  # packed uint32
+
+    @classmethod
+    def pack(cls, *, path: str, title: str, sha256: str, text: str, key_chars: int, fingerprints: np.ndarray,
+             bigram_ids: np.ndarray, bigram_counts: np.ndarray) -> "DocumentFeatures":
+        return cls(path, title, sha256, len(text), key_chars, zlib.compress(text.encode("utf-8"), 1),
+                   pack(fingerprints, level=0), pack(bigram_ids), pack(bigram_counts))
 
 
 class Store:
@@ -202,13 +201,12 @@ class Store:
         self.remove(doc.path)
         cur = self.conn.execute(
             "INSERT INTO documents (path, title, sha256, chars, key_chars, added_at, text) VALUES (?,?,?,?,?,?,?)",
-            (doc.path, doc.title, doc.sha256, len(doc.text), doc.key_chars, _now(),
-             zlib.compress(doc.text.encode("utf-8"), 6)),
+            (doc.path, doc.title, doc.sha256, doc.chars, doc.key_chars, _now(), doc.text_blob),
         )
         doc_id = cur.lastrowid
         self.conn.execute(
             "INSERT INTO features VALUES (?,?,?,?)",
-            (doc_id, pack(doc.fingerprints), pack(doc.bigram_ids), pack(doc.bigram_counts)),
+            (doc_id, doc.fingerprints, doc.bigram_ids, doc.bigram_counts),
         )
         self._bump()
         return doc_id
@@ -221,14 +219,6 @@ class Store:
 
     def _bump(self) -> None:
         self.set_meta("generation", str(self.generation() + 1))
-
-    def put_model(self, name: str, values: np.ndarray) -> None:
-        self.conn.execute("INSERT INTO models VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data=excluded.data",
-                          (name, pack_floats(values)))
-
-    def model(self, name: str) -> np.ndarray | None:
-        row = self.conn.execute("SELECT data FROM models WHERE name=?", (name,)).fetchone()
-        return unpack_floats(row[0]) if row else None
 
     def features(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
         """(doc id, fingerprints, bigram ids, bigram counts) of every document, by id."""

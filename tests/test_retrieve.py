@@ -1,0 +1,55 @@
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from dupcheck.align import AlignParams, chain, chain_reference, maximal_exact_matches
+from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
+from dupcheck.normalize import codepoints
+from dupcheck.retrieve import Retriever, smooth_idf, weigh
+from dupcheck.segment import match_key
+
+TEXTS = [
+    "第一条为了规范行政许可的设定和实施保护公民法人和其他组织的合法权益制定本法",
+    "第一条为了加强食品安全监督管理保障公众身体健康和生命安全制定本条例",
+    "第二条行政许可的设定和实施应当遵循公开公平公正非歧视的原则",
+    "第三条县级以上人民政府应当加强对食品安全工作的领导",
+]
+
+
+def test_tfidf_weighting_equals_scikit_learn():
+    scheme = Scheme.current()
+    rows = [bigram_features(codepoints(match_key(t).text), scheme) for t in TEXTS]
+    matrix = sp.csr_matrix(
+        (np.concatenate([c for _, c in rows]).astype(np.float64),
+         (np.repeat(np.arange(len(rows)), [len(i) for i, _ in rows]), np.concatenate([i for i, _ in rows]))),
+        shape=(len(rows), scheme.bigrams),
+    )
+    sk = TfidfTransformer(sublinear_tf=True).fit(matrix)
+    idf = smooth_idf(np.bincount(matrix.indices, minlength=scheme.bigrams), len(rows))
+    assert np.allclose(idf, sk.idf_, rtol=1e-6)
+    assert np.allclose(weigh(matrix, idf).toarray(), sk.transform(matrix).toarray(), atol=1e-6)
+
+
+def test_retriever_ranks_the_copied_document_first():
+    scheme = Scheme.current()
+    feats = []
+    for n, t in enumerate(TEXTS, start=1):
+        codes = codepoints(match_key(t).text)
+        ids, counts = bigram_features(codes, scheme)
+        feats.append((n, fingerprints(codes, scheme), ids, counts))
+    r = Retriever.build(feats, scheme)
+    draft = codepoints(match_key("第九条为了加强食品安全监督管理保障公众身体健康和生命安全制定本办法").text)
+    assert r.candidates(draft)[0].doc_id == 2
+    assert np.argmax(r.cosine(draft)) == 1
+    assert r.cosine(codepoints(""))[0] == 0
+
+
+def test_fast_chain_equals_reference_on_real_text():
+    from dupcheck.corpus import default_corpus_path, read_corpus
+
+    records = [r["text"] for _, r in zip(range(12), read_corpus(default_corpus_path()))]
+    params = AlignParams()
+    for a, b in zip(records, records[1:] + [records[0][: len(records[0]) // 2] + records[3]]):
+        mems = maximal_exact_matches(codepoints(match_key(a).text), codepoints(match_key(b).text),
+                                     params.k, params.max_occurrences)
+        assert chain(mems, params) == chain_reference(mems, params)
