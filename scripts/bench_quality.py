@@ -13,6 +13,7 @@ targets say (the table says PASS/FAIL); 2 on a usage or input error.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -531,11 +532,14 @@ def _mark(text: str, a: int, b: int, covered) -> str:
 
 
 def _git_head() -> str | None:
+    """The commit measured (``+dirty`` when tracked files differ), or None outside a checkout."""
     try:
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+        if head.returncode != 0:
+            return None
         dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True).stdout.strip()
-        return head + ("+dirty" if dirty else "")
+        return head.stdout.strip() + ("+dirty" if dirty else "")
     except OSError:
         return None
 
@@ -584,11 +588,9 @@ def main(argv=None) -> int:
 
     for form in bc.FILE_FORMS:
         if form in disguises:
-            try:
-                import dupcheck.extract  # noqa: F401
-                import tests.docgen  # noqa: F401
-            except ImportError as exc:
-                log(f"skipping {form}: {exc}")
+            missing = [m for m in ("dupcheck.extract", "tests.docgen") if importlib.util.find_spec(m) is None]
+            if missing:
+                log(f"skipping {form}: {', '.join(missing)} not found")
                 disguises.remove(form)
 
     t_start = time.perf_counter()
