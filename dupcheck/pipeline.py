@@ -56,7 +56,7 @@ def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
 
 
 _BOUNDARY = "。；;！!？?\n"
-_LABEL = re.compile(r"\s*(第[零〇一二三四五六七八九十百千两0-9]+[条章节编][^\n。]{0,16})?\s*")
+_LABEL = re.compile(r"\s*(第[零〇一二三四五六七八九十百千两兩0-9]+[条條章节節编編][^\n。]{0,16})?\s*")
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -76,6 +76,19 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
         while start < end and text[start].isspace():
             start += 1
     return start, end
+
+
+_LEADING_LABEL = re.compile(r"第[零〇一二三四五六七八九十百千两兩0-9]+[条條]\s*$")
+
+
+def _label_before(text: str, start: int) -> int:
+    """Where the article label (第X条) right before ``start`` begins, or ``start`` if there is none.
+
+    A run of copied articles is often found as passages that start after the label: the
+    neighbouring passage's masked label matched first and was then snapped off it.
+    """
+    m = _LEADING_LABEL.search(text, max(0, start - 12), start)
+    return m.start() if m else start
 
 
 def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams) -> KeyMatch | None:
@@ -121,6 +134,9 @@ def _to_passage(draft_text: str, draft_key: Normalized, source_id: int, source_t
     a1 = _extend_over_punctuation(draft_text, a1)
     b0, b1 = _snap(source_text, *source_key.original_span(m.s0, m.s1))
     b1 = _extend_over_punctuation(source_text, b1)
+    label_a, label_b = _label_before(draft_text, a0), _label_before(source_text, b0)
+    if label_a < a0 and label_b < b0:
+        a0, b0 = label_a, label_b
     same = normalize(draft_text[a0:a1], drop_punctuation=True).text == normalize(source_text[b0:b1], drop_punctuation=True).text
     return Passage(
         draft_start=a0, draft_end=a1, source_id=source_id, source_start=b0, source_end=b1,
