@@ -74,13 +74,29 @@ def _hashes64(codes: np.ndarray, k: int) -> np.ndarray:
         return _splitmix(h)
 
 
-def maximal_exact_matches(draft: np.ndarray, source: np.ndarray, k: int, max_occurrences: int) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class SeedTable:
+    """A source's k-gram hashes, sorted, with their positions: built once per source and reused
+    (a batch of drafts keeps meeting the same sources)."""
+
+    k: int
+    hashes: np.ndarray  # uint64, sorted
+    positions: np.ndarray  # source position of each sorted hash
+
+    @classmethod
+    def of(cls, source: str | np.ndarray, k: int) -> "SeedTable":
+        codes = np.frombuffer(source.encode("utf-32-le"), dtype=np.uint32) if isinstance(source, str) else source
+        hashes = _hashes64(codes, k)
+        order = np.argsort(hashes, kind="stable")
+        return cls(k, hashes[order], order.astype(np.int64))
+
+
+def maximal_exact_matches(draft: np.ndarray, source: np.ndarray | SeedTable, k: int, max_occurrences: int) -> np.ndarray:
     """MEMs of length >= k as an (n, 3) int64 array of (draft start, source start, length), sorted."""
-    hd, hs = _hashes64(draft, k), _hashes64(source, k)
-    if len(hd) == 0 or len(hs) == 0:
+    table = source if isinstance(source, SeedTable) else SeedTable.of(source, k)
+    hd, hs_sorted, order = _hashes64(draft, k), table.hashes, table.positions
+    if len(hd) == 0 or len(hs_sorted) == 0:
         return np.zeros((0, 3), dtype=np.int64)
-    order = np.argsort(hs, kind="stable")
-    hs_sorted = hs[order]
     left = np.searchsorted(hs_sorted, hd, "left")
     count = np.searchsorted(hs_sorted, hd, "right") - left
     count[count > max_occurrences] = 0
@@ -251,24 +267,27 @@ def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
     return KeyMatch(d0, d1, s0, s1, m.matched, similarity)
 
 
-def align(draft: str, source: str, params: AlignParams = AlignParams()) -> list[KeyMatch]:
+def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
+          seeds: SeedTable | None = None) -> list[KeyMatch]:
     """Verified passages of ``draft`` copied from ``source`` (both matching keys), in draft order.
 
-    The passages do not overlap in the draft.
+    ``seeds`` is the source's :class:`SeedTable`, if the caller keeps one. The passages do not
+    overlap in the draft.
     """
     dc = np.frombuffer(draft.encode("utf-32-le"), dtype=np.uint32)
-    sc = np.frombuffer(source.encode("utf-32-le"), dtype=np.uint32)
-    mems = maximal_exact_matches(dc, sc, params.k, params.max_occurrences)
+    table = seeds if seeds is not None and seeds.k == params.k else SeedTable.of(source, params.k)
+    mems = maximal_exact_matches(dc, table, params.k, params.max_occurrences)
+    starts, sources, lengths = (mems[:, 0].tolist(), mems[:, 1].tolist(), mems[:, 2].tolist()) if len(mems) else ([], [], [])
     covered = np.zeros(len(draft) + 1, dtype=bool)
     found: list[KeyMatch] = []
     for members in chain(mems, params):
-        rows = mems[members]
-        matched = int(rows[:, 2].sum())
-        if matched < params.min_matched:
+        matched = sum(lengths[x] for x in members)
+        if matched < params.min_matched:  # most chains are one short chance match: drop them cheaply
             continue
-        anchored = int(rows[:, 2].max()) >= params.min_anchor
-        a0, b0 = int(rows[0, 0]), int(rows[0, 1])
-        a1, b1 = int((rows[:, 0] + rows[:, 2]).max()), int((rows[:, 1] + rows[:, 2]).max())
+        anchored = max(lengths[x] for x in members) >= params.min_anchor
+        a0, b0 = starts[members[0]], sources[members[0]]
+        a1 = max(starts[x] + lengths[x] for x in members)
+        b1 = max(sources[x] + lengths[x] for x in members)
         if covered[a0:a1].mean() > 0.5:  # a weaker chain over draft text a better one explains
             continue
         # Widen both ends by exact alignment; edits near an end keep the last characters from seeding.
@@ -288,7 +307,7 @@ def align(draft: str, source: str, params: AlignParams = AlignParams()) -> list[
         m = project(draft, source, m, t0, t1)
         if m.similarity < params.min_similarity or m.s1 - m.s0 < params.min_matched // 2:
             continue
-        if not anchored and (len(rows) < params.min_seeds or m.similarity < params.min_seeded_similarity):
+        if not anchored and (len(members) < params.min_seeds or m.similarity < params.min_seeded_similarity):
             continue  # short stock phrases chained across unrelated text
         covered[m.d0 : m.d1] = True
         found.append(m)

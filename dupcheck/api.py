@@ -26,8 +26,8 @@ from dupcheck.errors import DupcheckError, InputError, ParameterError
 from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path
 from dupcheck.fingerprint import Scheme
 from dupcheck.measure import measure
-from dupcheck.normalize import Normalized, codepoints
-from dupcheck.pipeline import document_features, find_passages
+from dupcheck.normalize import codepoints
+from dupcheck.pipeline import Source, document_features, find_passages
 from dupcheck.report import Report, Skipped, SourceMatch
 from dupcheck.retrieve import Retriever
 from dupcheck.segment import match_key
@@ -97,7 +97,7 @@ class Index:
         self.name = name
         self._retriever: Retriever | None = None
         self._retriever_generation = -1
-        self._sources: OrderedDict[int, tuple[str, Normalized]] = OrderedDict()
+        self._sources: OrderedDict[int, Source] = OrderedDict()
 
     # -- opening
     @classmethod
@@ -220,13 +220,12 @@ class Index:
             self._sources.clear()
         return self._retriever
 
-    def source(self, doc_id: int) -> tuple[str, Normalized]:
-        """A source's text and matching key (cached: batches keep meeting the same sources)."""
+    def source(self, doc_id: int) -> Source:
+        """A source prepared for alignment (cached: batches keep meeting the same sources)."""
         if doc_id in self._sources:
             self._sources.move_to_end(doc_id)
             return self._sources[doc_id]
-        text = self.store.text(doc_id)
-        entry = (text, match_key(text))
+        entry = Source.prepare(doc_id, self.store.text(doc_id), self.params)
         self._sources[doc_id] = entry
         if len(self._sources) > 256:
             self._sources.popitem(last=False)
@@ -260,8 +259,7 @@ class Index:
         for c in candidates:
             if excluded and self.store.document(c.doc_id).path in excluded:
                 continue
-            source_text, source_key = self.source(c.doc_id)
-            sources.append((c.doc_id, source_text, source_key))
+            sources.append(self.source(c.doc_id))
         passages = find_passages(text, key, sources, self.params)
         rates = measure(text, [(p.draft_start, p.draft_end, p.source_id) for p in passages])
         matches = []
@@ -281,7 +279,7 @@ class Index:
             sources=tuple(matches),
             passages=tuple(passages),
             text=text,
-            source_texts={s.id: self.source(s.id)[0] for s in matches},
+            source_texts={s.id: self.source(s.id).text for s in matches},
             corpus=self.name,
             checked_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         )

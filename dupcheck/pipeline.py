@@ -9,15 +9,31 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
-from dupcheck.align import AlignParams, KeyMatch, align, project
+from dupcheck.align import AlignParams, KeyMatch, SeedTable, align, project
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
 from dupcheck.normalize import Normalized, codepoints, normalize, punctuation_table
 from dupcheck.report import Passage
 from dupcheck.segment import match_key
 from dupcheck.store import DocumentFeatures
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """An indexed document prepared for alignment: its text, matching key and seed table."""
+
+    id: int
+    text: str
+    key: Normalized
+    seeds: SeedTable
+
+    @classmethod
+    def prepare(cls, doc_id: int, text: str, params: AlignParams = AlignParams()) -> "Source":
+        key = match_key(text)
+        return cls(doc_id, text, key, SeedTable.of(key.text, params.k))
 
 
 def title_of(text: str, fallback: str) -> str:
@@ -102,7 +118,7 @@ def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, p
     return trimmed
 
 
-def find_passages(draft_text: str, draft_key: Normalized, sources: list[tuple[int, str, Normalized]],
+def find_passages(draft_text: str, draft_key: Normalized, sources: list[Source],
                   params: AlignParams = AlignParams()) -> list[Passage]:
     """Align the draft with each candidate source and credit every draft character to one source.
 
@@ -110,10 +126,10 @@ def find_passages(draft_text: str, draft_key: Normalized, sources: list[tuple[in
     lower-ranked source keeps only the draft text that no better source explains already.
     """
     aligned = []
-    for source_id, source_text, source_key in sources:
-        matches = align(draft_key.text, source_key.text, params)
+    for source in sources:
+        matches = align(draft_key.text, source.key.text, params, seeds=source.seeds)
         if matches:
-            aligned.append((sum(m.d1 - m.d0 for m in matches), source_id, source_text, source_key, matches))
+            aligned.append((sum(m.d1 - m.d0 for m in matches), source.id, source.text, source.key, matches))
     aligned.sort(key=lambda x: (-x[0], x[1]))
     taken = np.zeros(len(draft_key) + 1, dtype=bool)
     passages = []
