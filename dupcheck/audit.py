@@ -29,9 +29,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from dupcheck.align import AlignParams, align
+from dupcheck.align import AlignParams, SeedTable, align
 from dupcheck.normalize import Normalized, nonspace_mask
-from dupcheck.segment import match_key
+from dupcheck.pipeline import Source
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,9 @@ def _covered_chars(key: Normalized, prefix: np.ndarray, spans: list[tuple[int, i
 
 
 def pair_rates(text_a: str, key_a: Normalized, text_b: str, key_b: Normalized,
-               params: AlignParams = AlignParams()) -> tuple[float, float, int, int, int]:
+               params: AlignParams = AlignParams(), *, seeds_b: SeedTable | None = None) -> tuple[float, float, int, int, int]:
     """(share of A copied from B, share of B copied into A, chars of A, chars of B, longest passage)."""
-    matches = align(key_a.text, key_b.text, params)
+    matches = align(key_a.text, key_b.text, params, seeds=seeds_b)
     pa, pb = _nonspace_prefix(text_a), _nonspace_prefix(text_b)
     chars_a, longest = _covered_chars(key_a, pa, [(m.d0, m.d1) for m in matches])
     chars_b, _ = _covered_chars(key_b, pb, [(m.s0, m.s1) for m in matches if m.s1 > m.s0])
@@ -104,35 +104,54 @@ def pair_rates(text_a: str, key_a: Normalized, text_b: str, key_b: Normalized,
 
 
 def candidate_pairs(retriever, *, min_share: float, min_shared: int = 3) -> np.ndarray:
-    """Rows ``(i, j)``, i < j, of document pairs sharing enough fingerprints to be worth aligning."""
+    """Rows ``(i, j)``, i < j, of document pairs sharing enough fingerprints to be worth aligning.
+
+    Fingerprints found in more than ``retriever.max_df`` documents (boilerplate) do not count,
+    except for documents made mostly of them (short texts of stock provisions): those are
+    compared on all their fingerprints, or they would never become candidates at all.
+    """
     n = len(retriever.doc_ids)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     hashes, owners = retriever.hashes, retriever.owners
-    # Column = distinct fingerprint; drop those in more than max_df documents (boilerplate).
     new = np.ones(len(hashes), dtype=bool)
     new[1:] = hashes[1:] != hashes[:-1]
     column = np.cumsum(new) - 1
     df = np.bincount(column)
-    keep = df[column] <= retriever.max_df
-    matrix = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.int32), (owners[keep], column[keep])),
-                           shape=(n, int(column[-1]) + 1))
-    matrix.data[:] = 1
-    sizes = np.asarray(matrix.sum(axis=1)).ravel().astype(np.float64)
-    shared = sp.triu(matrix @ matrix.T, k=1).tocoo()
-    i, j, count = shared.row, shared.col, shared.data
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.maximum(count / np.maximum(sizes[i], 1), count / np.maximum(sizes[j], 1))
-    chosen = (count >= min_shared) & (share >= min_share)
-    return np.stack([i[chosen], j[chosen]], axis=1).astype(np.int64)
+    everything = sp.csr_matrix((np.ones(len(hashes), dtype=np.int32), (owners, column)), shape=(n, int(column[-1]) + 1))
+    everything.data[:] = 1
+    rare = (everything @ sp.diags((df <= retriever.max_df).astype(np.int32), dtype=np.int32)).tocsr()
+    rare.eliminate_zeros()
+    sizes_all = np.asarray(everything.sum(axis=1)).ravel().astype(np.float64)
+    sizes = np.asarray(rare.sum(axis=1)).ravel().astype(np.float64)
+
+    def chosen_pairs(shared: sp.coo_matrix, size_i: np.ndarray, size_j: np.ndarray) -> np.ndarray:
+        i, j, count = shared.row, shared.col, shared.data
+        share = np.maximum(count / np.maximum(size_i[i], 1), count / np.maximum(size_j[j], 1))
+        keep = (count >= min_shared) & (share >= min_share)
+        return np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
+
+    pairs = [chosen_pairs(sp.triu(rare @ rare.T, k=1).tocoo(), sizes, sizes)]
+    weak = np.flatnonzero(sizes < 0.5 * sizes_all)
+    if len(weak):
+        shared = (everything[weak] @ everything.T).tocoo()
+        rows = chosen_pairs(shared, sizes_all[weak], sizes_all)
+        rows[:, 0] = weak[rows[:, 0]]
+        rows = rows[rows[:, 0] != rows[:, 1]]
+        pairs.append(np.sort(rows, axis=1))
+    return np.unique(np.concatenate(pairs), axis=0)
 
 
 _WORK: dict = {}  # texts and keys for forked workers (copy-on-write), keyed by row
 
 
 def _align_rows(rows: list[tuple[int, int]]) -> list[tuple[int, int, tuple]]:
-    texts, keys, params = _WORK["texts"], _WORK["keys"], _WORK["params"]
-    return [(i, j, pair_rates(texts[i], keys[i], texts[j], keys[j], params)) for i, j in rows]
+    sources, params = _WORK["sources"], _WORK["params"]
+    out = []
+    for i, j in rows:
+        a, b = sources[i], sources[j]
+        out.append((i, j, pair_rates(a.text, a.key, b.text, b.key, params, seeds_b=b.seeds)))
+    return out
 
 
 def audit_index(index, *, threshold: float = 0.5, progress: Callable[[int, int], None] | None = None,
@@ -150,11 +169,8 @@ def audit_index(index, *, threshold: float = 0.5, progress: Callable[[int, int],
     share = candidate_share if candidate_share is not None else max(0.02, threshold / 4)
     cands = candidate_pairs(retriever, min_share=share)
     needed = sorted(set(cands.ravel().tolist()))
-    texts, keys = {}, {}
-    for row in needed:
-        text = index.store.text(int(doc_ids[row]))
-        texts[row], keys[row] = text, match_key(text)
-    _WORK.update(texts=texts, keys=keys, params=index.params)
+    sources = {row: Source.prepare(int(doc_ids[row]), index.store.text(int(doc_ids[row])), index.params) for row in needed}
+    _WORK.update(sources=sources, params=index.params)
     pairs_rows = [tuple(map(int, r)) for r in cands]
     chunks = [pairs_rows[k : k + 64] for k in range(0, len(pairs_rows), 64)]
     workers = workers if workers is not None else (os.cpu_count() or 1)

@@ -104,3 +104,24 @@ def test_audit_cli_exit_code(tmp_path, capsys):
     assert main(["audit", str(corpus), "--format", "json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert len(out["pairs"]) == 1
+
+
+def test_audit_finds_a_stub_made_of_boilerplate():
+    """A short text of stock provisions shares only fingerprints that are too common to vote;
+    the audit still compares it on all its fingerprints."""
+    import random
+
+    formula = ("第五十条 违反本条例规定，有关行政机关工作人员在监督管理工作中滥用职权、玩忽职守、徇私舞弊的，"
+               "依法给予处分；构成犯罪的，依法追究刑事责任。")
+    rnd = random.Random(7)
+    alphabet = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥天地玄黄宇宙洪荒日月盈昃辰宿列张"
+    items = []
+    for n in range(30):
+        own = "".join(rnd.choice(alphabet) for _ in range(600))
+        items.append((f"law{n}", f"第一条 {own}\n{formula}", None))
+    items.append(("stub", f"某条例\n{formula}", "stub"))
+    with Index.open(":memory:") as index:
+        index.add_texts(items)
+        result = audit_index(index, threshold=0.5, workers=1)
+    stub_pairs = [p for p in result.pairs if "stub" in (p.path_a, p.path_b)]
+    assert len(stub_pairs) == 30
