@@ -343,8 +343,6 @@ def test_dupcheck_finds_each_disguise(real_run, disguise):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("disguise", bc.DISGUISES)
-@pytest.mark.xfail(strict=False, reason="a few short false passages on related-topic text sink the macro precision "
-                   "of a 6-draft sample (no long exact anchor required); see docs/quality.md")
 def test_dupcheck_plagdet_each_disguise(real_run, disguise):
     bq, results = real_run
     sc = bq.scores(_of(results, disguise), "dupcheck")
@@ -377,7 +375,6 @@ def test_file_forms_rate_like_the_text(real_run, form):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="labels 第X條 are snapped off in simplified text only (pipeline._snap); see docs/quality.md")
 def test_traditional_rates_like_simplified(real_run):
     bq, results = real_run
     d = bq.paired_differences(results, "dupcheck", "trad", "none")
@@ -385,7 +382,6 @@ def test_traditional_rates_like_simplified(real_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="passages without a long exact anchor on related-topic text; see docs/quality.md")
 def test_no_false_alarm_on_original_text(real_run):
     bq, results = real_run
     zero = [r.reports["dupcheck"]["rate"] for r in results if not r.cases]
