@@ -346,30 +346,34 @@ def _docx_text(data: bytes, name: str) -> str:
         body = docx.Document(io.BytesIO(data)).element.body
     except Exception as e:  # python-docx, zipfile and lxml raise a zoo of types for a broken package
         raise InputError(name, "corrupt .docx (not a valid Word file)") from e
-    text = "\n".join(p for p in _docx_blocks(body) if p.strip())
+    text = "\n".join(t for t in map(_docx_paragraph, docx_paragraph_elements(body)) if t.strip())
     if not text.strip():
         raise InputError(name, "empty file (the Word document has no text)")
     return text
 
 
-def _docx_blocks(parent) -> list[str]:
-    """Paragraph texts of a body, cell or content control, tables flattened, in document order."""
-    out: list[str] = []
+def docx_paragraph_elements(parent) -> list:
+    """The w:p elements of a body, cell or content control, tables flattened, in document order.
+
+    The one walk of a .docx: ``extract`` reads text from it, the annotated-.docx renderer
+    highlights runs in it, so offsets agree by construction.
+    """
+    out: list = []
     for child in parent:
         tag = child.tag
         if tag == _W + "p":
-            out.append(_docx_paragraph(child))
+            out.append(child)
         elif tag == _W + "tbl":
             for row in _children(child, _W + "tr"):
                 for cell in _children(row, _W + "tc"):
                     if not _merged_away(cell):
-                        out.extend(_docx_blocks(cell))
+                        out.extend(docx_paragraph_elements(cell))
         elif tag == _W + "sdt":  # content control around whole paragraphs or tables
             content = child.find(_W + "sdtContent")
             if content is not None:
-                out.extend(_docx_blocks(content))
+                out.extend(docx_paragraph_elements(content))
         elif tag == _W + "customXml":
-            out.extend(_docx_blocks(child))
+            out.extend(docx_paragraph_elements(child))
     return out
 
 
@@ -396,20 +400,21 @@ def _merged_away(cell) -> bool:
     return False
 
 
-def _docx_paragraph(p) -> str:
-    parts: list[str] = []
+DOCX_ATOMS = {_W + "tab": "\t", _W + "ptab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+"""Run content elements that stand for one character of text (every break is a line break)."""
+
+
+def docx_atoms(p) -> list[tuple[object, str]]:
+    """(element, text) for every text-bearing element of paragraph ``p``, in reading order."""
+    out: list[tuple[object, str]] = []
 
     def walk(el) -> None:
         for child in el:
             tag = child.tag
             if tag == _W + "t":
-                parts.append(child.text or "")
-            elif tag in (_W + "tab", _W + "ptab"):
-                parts.append("\t")
-            elif tag in (_W + "br", _W + "cr"):
-                parts.append("\n")
-            elif tag == _W + "noBreakHyphen":
-                parts.append("-")
+                out.append((child, child.text or ""))
+            elif tag in DOCX_ATOMS:
+                out.append((child, DOCX_ATOMS[tag]))
             elif tag == _MC + "AlternateContent":  # same content twice: read the first choice only
                 choice = child.find(_MC + "Choice")
                 if choice is not None:
@@ -418,7 +423,11 @@ def _docx_paragraph(p) -> str:
                 walk(child)
 
     walk(p)
-    return "".join(parts).strip("\n")
+    return out
+
+
+def _docx_paragraph(p) -> str:
+    return "".join(text for _, text in docx_atoms(p)).strip("\n")
 
 
 # --- .pdf -----------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from lxml import etree
 
 from dupcheck.errors import InputError, ParameterError
 from dupcheck.render import annotate_docx
-from dupcheck.render.docx import _atoms, docx_paragraphs, docx_text
+from dupcheck.extract import docx_atoms
+from dupcheck.render.docx import docx_paragraphs, docx_text
 from tests.reportfixtures import DRAFT, LAW, LAW_ID, LAW_TITLE, NOTICE, NOTICE_ID, NOTICE_TITLE, build_report, canonical_report
 
 COLOUR = {"verbatim": WD_COLOR_INDEX.YELLOW, "edited": WD_COLOR_INDEX.TURQUOISE}
@@ -130,7 +131,7 @@ def formatted_report(path: Path, copies=FORMATTED_COPIES):
 def _paragraph_chars(p_element, lead: int, length: int) -> list[tuple[str, object, frozenset]]:
     """(character, highlight, {bold, italic, underline}) for a paragraph's extracted text."""
     out = []
-    for el, text in _atoms(p_element):
+    for el, text in docx_atoms(p_element):
         r = el
         while r.tag != qn("w:r"):
             r = r.getparent()

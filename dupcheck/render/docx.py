@@ -32,6 +32,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from dupcheck.errors import InputError, ParameterError
+from dupcheck.extract import DOCX_ATOMS, docx_atoms, docx_paragraph_elements
 from dupcheck.render.common import ReportArticles, kind_label, percent, verdict
 from dupcheck.report import Report
 
@@ -40,13 +41,6 @@ AUTHOR = "dupcheck"
 INITIALS = "DC"
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-# The text of a run's content elements, as dupcheck.extract reads them (every break is a line
-# break there, also a page break).
-_ATOMS = {_W + "tab": "\t", _W + "ptab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
-# Subtrees of a paragraph that hold no body text (as in dupcheck.extract).
-_SKIP = {_W + t for t in ("pPr", "rPr", "del", "moveFrom", "drawing", "pict", "object", "delText",
-                          "instrText", "footnoteReference", "endnoteReference")}
 # Characters XML 1.0 cannot hold (python-docx would refuse them); "\r" would become a break.
 _NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -65,68 +59,6 @@ class DocxParagraph:
     text: str
 
 
-def _atoms(p) -> list[tuple[object, str]]:
-    """(element, text) for every text-bearing element of paragraph ``p``, in reading order."""
-    out: list[tuple[object, str]] = []
-
-    def walk(el) -> None:
-        for child in el:
-            tag = child.tag
-            if tag == _W + "t":
-                out.append((child, child.text or ""))
-            elif tag in _ATOMS:
-                out.append((child, _ATOMS[tag]))
-            elif tag == _MC + "AlternateContent":  # the same content twice: the first choice
-                choice = child.find(_MC + "Choice")
-                if choice is not None:
-                    walk(choice)
-            elif tag not in _SKIP:
-                walk(child)
-
-    walk(p)
-    return out
-
-
-def _children(el, tag: str):
-    """Children with ``tag``, looking through content controls and custom XML wrappers."""
-    for child in el:
-        if child.tag == tag:
-            yield child
-        elif child.tag in (_W + "sdt", _W + "customXml"):
-            inner = child.find(_W + "sdtContent") if child.tag == _W + "sdt" else child
-            if inner is not None:
-                yield from _children(inner, tag)
-
-
-def _merged_away(tc) -> bool:
-    """A cell continuing a vertical (or legacy horizontal) merge: its text belongs to the first."""
-    props = tc.find(_W + "tcPr")
-    if props is None:
-        return False
-    for tag in ("vMerge", "hMerge"):
-        merge = props.find(_W + tag)
-        if merge is not None and merge.get(_W + "val", "continue") != "restart":
-            return True
-    return False
-
-
-def _blocks(parent, out: list) -> None:
-    for child in parent:
-        if child.tag == _W + "p":
-            out.append(child)
-        elif child.tag == _W + "tbl":
-            for tr in _children(child, _W + "tr"):
-                for tc in _children(tr, _W + "tc"):
-                    if not _merged_away(tc):
-                        _blocks(tc, out)
-        elif child.tag == _W + "sdt":  # a content control around whole paragraphs or tables
-            content = child.find(_W + "sdtContent")
-            if content is not None:
-                _blocks(content, out)
-        elif child.tag == _W + "customXml":
-            _blocks(child, out)
-
-
 def docx_paragraphs(document: DocxDocument) -> list[DocxParagraph]:
     """The paragraphs of the extracted text of a .docx, in order.
 
@@ -136,11 +68,10 @@ def docx_paragraphs(document: DocxDocument) -> list[DocxParagraph]:
     kind as "\n", non-breaking hyphens; deleted text, field codes, drawings and text boxes left
     out) without leading and trailing line breaks; paragraphs with only whitespace are dropped.
     """
-    elements: list = []
-    _blocks(document.element.body, elements)
+    elements = docx_paragraph_elements(document.element.body)
     out = []
     for p in elements:
-        raw = "".join(t for _, t in _atoms(p))
+        raw = "".join(t for _, t in docx_atoms(p))
         text = raw.strip("\n")
         if text.strip():
             out.append(DocxParagraph(p, raw, len(raw) - len(raw.lstrip("\n")), text))
@@ -209,15 +140,15 @@ def _new_document(report: Report) -> tuple[DocxDocument, list[DocxParagraph]]:
     for line in _NOT_XML.sub(" ", report.text).split("\n"):
         p = document.add_paragraph(line)._p
         paragraphs.append(DocxParagraph(p, line, 0, line))
-        assert "".join(t for _, t in _atoms(p)) == line
+        assert "".join(t for _, t in docx_atoms(p)) == line
     return document, paragraphs
 
 
 def _child_length(child) -> int:
-    """Characters a direct child of a run adds to the text (see :func:`_atoms`)."""
+    """Characters a direct child of a run adds to the text (see :func:`dupcheck.extract.docx_atoms`)."""
     if child.tag == _W + "t":
         return len(child.text or "")
-    return 1 if child.tag in _ATOMS else 0
+    return 1 if child.tag in DOCX_ATOMS else 0
 
 
 def _keep(r, lo: int, hi: int | None) -> None:
@@ -264,7 +195,7 @@ def _units(p) -> list[tuple[object, int, int, bool]]:
     """
     units: list[list] = []
     pos = 0
-    for el, text in _atoms(p):
+    for el, text in docx_atoms(p):
         run = el.getparent()
         direct = run is not None and run.tag == _W + "r"
         while run is not None and run.tag != _W + "r":
