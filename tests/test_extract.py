@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dupcheck import extract
+from dupcheck import extract, pdftext
 from dupcheck.errors import InputError
 from dupcheck.extract import SUPPORTED_SUFFIXES, Extracted, extract_bytes, extract_path
 from tests.docgen import make_docx, make_pdf, make_scanned_pdf
@@ -289,7 +289,7 @@ def test_make_pdf_refuses_characters_the_font_cannot_show(tmp_path):
 
 
 def test_pdf_radical_code_points_mapped_to_ideographs():
-    assert "⽂件⻓度⾏政".translate(extract._RADICALS) == "文件长度行政"
+    assert "⽂件⻓度⾏政".translate(pdftext._RADICALS) == "文件长度行政"
 
 
 def test_pdf_scanned(tmp_path):
