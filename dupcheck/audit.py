@@ -103,12 +103,16 @@ def pair_rates(text_a: str, key_a: Normalized, text_b: str, key_b: Normalized,
     return (chars_a / total_a if total_a else 0.0, chars_b / total_b if total_b else 0.0, chars_a, chars_b, longest)
 
 
+SHORT_FINGERPRINTS = 256  # about 1,100 characters: winnowing keeps 2 / (w + 1) of the 8-grams
+
+
 def candidate_pairs(retriever, *, min_share: float, min_shared: int = 3) -> np.ndarray:
     """Rows ``(i, j)``, i < j, of document pairs sharing enough fingerprints to be worth aligning.
 
     Fingerprints found in more than ``retriever.max_df`` documents (boilerplate) do not count,
-    except for documents made mostly of them (short texts of stock provisions): those are
-    compared on all their fingerprints, or they would never become candidates at all.
+    except for short documents and documents made mostly of them: there a few stock provisions
+    (a promulgation note, 第一章 总则 and a purpose clause) can be half the text, so those are
+    compared on all their fingerprints, or such pairs would never become candidates.
     """
     n = len(retriever.doc_ids)
     if n < 2:
@@ -132,7 +136,7 @@ def candidate_pairs(retriever, *, min_share: float, min_shared: int = 3) -> np.n
         return np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
 
     pairs = [chosen_pairs(sp.triu(rare @ rare.T, k=1).tocoo(), sizes, sizes)]
-    weak = np.flatnonzero(sizes < 0.5 * sizes_all)
+    weak = np.flatnonzero((sizes < 0.5 * sizes_all) | (sizes_all < SHORT_FINGERPRINTS))
     if len(weak):
         shared = (everything[weak] @ everything.T).tocoo()
         rows = chosen_pairs(shared, sizes_all[weak], sizes_all)
