@@ -53,11 +53,11 @@ class Retriever:
     @classmethod
     def build(cls, features, scheme: Scheme) -> "Retriever":
         """``features``: iterable of (doc id, fingerprints, bigram ids, bigram counts)."""
-        doc_ids, fps, owners, ids, counts, indptr = [], [], [], [], [], [0]
+        doc_ids, fps, ids, counts, indptr = [], [], [], [], [0]
         for row, (doc_id, fp, b_ids, b_counts) in enumerate(features):
             doc_ids.append(doc_id)
-            fps.append(fp)  # stored sorted and unique
-            owners.append(np.full(len(fp), row, dtype=np.int32))
+            # (hash, row) in one uint64, so that one plain sort orders the posting table.
+            fps.append((fp.astype(np.uint64) << np.uint64(32)) | np.uint64(row))
             ids.append(b_ids)
             counts.append(b_counts)
             indptr.append(indptr[-1] + len(b_ids))
@@ -65,9 +65,9 @@ class Retriever:
         if n == 0:
             empty = np.zeros(0, dtype=np.uint32)
             return cls(np.zeros(0, dtype=np.int64), empty, np.zeros(0, dtype=np.int32), None, None, scheme, max_df=1)
-        hashes = np.concatenate(fps)
-        owner = np.concatenate(owners)
-        order = np.argsort(hashes, kind="stable")
+        postings = np.sort(np.concatenate(fps))
+        hashes = (postings >> np.uint64(32)).astype(np.uint32)
+        owner = (postings & np.uint64(0xFFFFFFFF)).astype(np.int32)
         matrix = sp.csr_matrix(
             (np.concatenate(counts).astype(np.float32), np.concatenate(ids).astype(np.int32), np.array(indptr, dtype=np.int64)),
             shape=(n, scheme.bigrams),
@@ -76,7 +76,7 @@ class Retriever:
         tfidf = weigh(matrix, idf).tocsc()
         # A fingerprint shared by more than 5% of the documents (and at least 20) is boilerplate.
         max_df = max(20, n // 20)
-        return cls(np.array(doc_ids, dtype=np.int64), hashes[order], owner[order], tfidf, idf, scheme, max_df=max_df)
+        return cls(np.array(doc_ids, dtype=np.int64), hashes, owner, tfidf, idf, scheme, max_df=max_df)
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -130,8 +130,10 @@ def smooth_idf(document_frequency: np.ndarray, n_documents: int) -> np.ndarray:
 
 def weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear tf × idf, rows l2-normalized: ``TfidfTransformer(sublinear_tf=True)``'s transform."""
-    weighted = counts.astype(np.float32).tocsr(copy=True)
-    weighted.data = (1.0 + np.log(weighted.data)) * idf[weighted.indices]
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    counts = counts.tocsr()
+    data = ((1.0 + np.log(counts.data.astype(np.float32))) * idf[counts.indices]).astype(np.float32)
+    row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(row_of, weights=data.astype(np.float64) ** 2, minlength=counts.shape[0]))
     norms[norms == 0] = 1.0
-    return (sp.diags(1.0 / norms).astype(np.float32) @ weighted).tocsr()
+    data /= norms[row_of].astype(np.float32)
+    return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
