@@ -53,3 +53,22 @@ def test_fast_chain_equals_reference_on_real_text():
         mems = maximal_exact_matches(codepoints(match_key(a).text), codepoints(match_key(b).text),
                                      params.k, params.max_occurrences)
         assert chain(mems, params) == chain_reference(mems, params)
+
+
+def test_lone_short_mems_left_out_change_no_chain():
+    from dupcheck.align import linkable
+    from dupcheck.corpus import default_corpus_path, read_corpus
+
+    records = [r["text"] for _, r in zip(range(16), read_corpus(default_corpus_path()))]
+    params = AlignParams()
+    dropped = 0
+    for a, b in zip(records, records[1:]):
+        mems = maximal_exact_matches(codepoints(match_key(a).text), codepoints(match_key(b).text),
+                                     params.k, params.max_occurrences)
+        keep = linkable(mems, params) | (mems[:, 2] >= params.min_matched)
+        dropped += int((~keep).sum())
+        full = sorted(mems[c].tolist() for c in chain_reference(mems, params) if mems[c][:, 2].sum() >= params.min_matched)
+        sub = mems[keep]
+        part = sorted(sub[c].tolist() for c in chain(sub, params) if sub[c][:, 2].sum() >= params.min_matched)
+        assert full == part
+    assert dropped > 0
