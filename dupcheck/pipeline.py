@@ -15,6 +15,7 @@ import numpy as np
 
 from dupcheck.align import AlignParams, KeyMatch, SeedTable, align, project
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
+from dupcheck.measure import chars_in
 from dupcheck.normalize import Normalized, codepoints, normalize, punctuation_table
 from dupcheck.report import Passage
 from dupcheck.segment import match_key
@@ -129,23 +130,21 @@ def find_passages(draft_text: str, draft_key: Normalized, sources: list[Source],
     for source in sources:
         matches = align(draft_key.text, source.key.text, params, seeds=source.seeds)
         if matches:
-            aligned.append((sum(m.d1 - m.d0 for m in matches), source.id, source.text, source.key, matches))
-    aligned.sort(key=lambda x: (-x[0], x[1]))
+            aligned.append((sum(m.d1 - m.d0 for m in matches), source, matches))
+    aligned.sort(key=lambda x: (-x[0], x[1].id))
     taken = np.zeros(len(draft_key) + 1, dtype=bool)
     passages = []
-    for _, source_id, source_text, source_key, matches in aligned:
-        kept = [t for t in (_trim(draft_key.text, source_key.text, m, taken, params) for m in matches) if t is not None]
+    for _, source, matches in aligned:
+        kept = [t for t in (_trim(draft_key.text, source.key.text, m, taken, params) for m in matches) if t is not None]
         for m in kept:
             taken[m.d0 : m.d1] = True
-            passages.append(_to_passage(draft_text, draft_key, source_id, source_text, source_key, m))
+            passages.append(_to_passage(draft_text, draft_key, source, m))
     passages.sort(key=lambda p: (p.draft_start, p.source_id))
     return passages
 
 
-def _to_passage(draft_text: str, draft_key: Normalized, source_id: int, source_text: str,
-                source_key: Normalized, m: KeyMatch) -> Passage:
-    from dupcheck.measure import chars_in
-
+def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMatch) -> Passage:
+    source_text, source_key = source.text, source.key
     a0, a1 = _snap(draft_text, *draft_key.original_span(m.d0, m.d1))
     a1 = _extend_over_punctuation(draft_text, a1)
     b0, b1 = _snap(source_text, *source_key.original_span(m.s0, m.s1))
@@ -155,7 +154,7 @@ def _to_passage(draft_text: str, draft_key: Normalized, source_id: int, source_t
         a0, b0 = label_a, label_b
     same = normalize(draft_text[a0:a1], drop_punctuation=True).text == normalize(source_text[b0:b1], drop_punctuation=True).text
     return Passage(
-        draft_start=a0, draft_end=a1, source_id=source_id, source_start=b0, source_end=b1,
+        draft_start=a0, draft_end=a1, source_id=source.id, source_start=b0, source_end=b1,
         similarity=round(float(m.similarity), 4), kind="verbatim" if same else "edited",
         chars=chars_in(draft_text, a0, a1),
     )
