@@ -108,7 +108,7 @@ class Retriever:
         vector = weigh(query, self.idf)
         return np.asarray(self.tfidf[:, vector.indices] @ vector.data).ravel()
 
-    def candidates(self, codes: np.ndarray, *, limit: int = 12, by_cosine: int = 3,
+    def candidates(self, codes: np.ndarray, *, limit: int = 8, by_cosine: int = 3,
                    min_containment: float = 0.002) -> list[Candidate]:
         """The documents worth aligning: the best by containment, plus the best few by cosine."""
         if len(self.doc_ids) == 0:

@@ -125,3 +125,18 @@ def test_audit_finds_a_stub_made_of_boilerplate():
         result = audit_index(index, threshold=0.5, workers=1)
     stub_pairs = [p for p in result.pairs if "stub" in (p.path_a, p.path_b)]
     assert len(stub_pairs) == 30
+
+
+def test_short_document_pairs_hand_computed():
+    import numpy as np
+
+    from dupcheck.audit import short_document_pairs
+
+    def screen(*values):  # k-gram hashes keep their top 48 bits; the low 16 carry the row
+        return np.array(sorted(v << 16 for v in values), dtype=np.uint64)
+
+    screens = [screen(1, 2, 3, 4), screen(1, 2, 9, 10, 11, 12), screen(3, 20, 21), screen(30, 31)]
+    # row 0 is short: half of its k-grams are in row 1, a quarter in row 2, none in row 3
+    assert short_document_pairs(screens, np.array([0]), min_share=0.5).tolist() == [[0, 1]]
+    assert short_document_pairs(screens, np.array([0]), min_share=0.25).tolist() == [[0, 1], [0, 2]]
+    assert short_document_pairs(screens, np.array([3]), min_share=0.1).tolist() == []
