@@ -5,7 +5,19 @@ from dupcheck.report import Passage, Report, Skipped, SourceMatch
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``Index`` and ``UpdateResult`` load the pipeline (numpy, scipy) only when first asked for."""
+    if name in ("Index", "UpdateResult"):
+        from dupcheck import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'dupcheck' has no attribute {name!r}")
+
+
 __all__ = [
+    "Index",
+    "UpdateResult",
     "DupcheckError",
     "IndexFormatError",
     "InputError",

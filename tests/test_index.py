@@ -153,3 +153,18 @@ def test_check_many_lists_unreadable_drafts_and_goes_on(tmp_path):
         assert results[1].copy_rate > 0.95
         with pytest.raises(InputError):
             index.check(tmp_path / "missing.txt")
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    """The README's "From Python" block, run as written against a small folder."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### From Python\n\n```python\n(.*?)```", readme, re.S).group(1)
+    write_corpus(tmp_path / "laws")
+    from tests.docgen import make_docx
+
+    make_docx(tmp_path / "draft.docx", LAW_A.split("\n"))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
