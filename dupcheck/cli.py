@@ -66,20 +66,24 @@ def _open_index(db: str | None, *, create: bool = False):
 
 
 def cmd_index(args) -> int:
-    from dupcheck.api import Index
+    from dupcheck.errors import IndexFormatError
 
-    if args.rebuild and Path(args.db).exists():
-        for suffix in ("", "-wal", "-shm"):
-            Path(args.db + suffix).unlink(missing_ok=True)
-    with Index.open(args.db) as index, _progress("indexing", not args.quiet) as progress:
-        if Path(args.source).suffix in (".jsonl", ".xz", ".gz"):
-            from dupcheck.corpus import read_corpus
-
-            result = index.add_texts(((r["path"], r["text"], r.get("title")) for r in read_corpus(args.source)),
-                                     progress=progress, workers=args.workers)
-        else:
-            result = index.sync(args.source, progress=progress, workers=args.workers)
-        total = len(index)
+    try:
+        result, total = _index_into(args.db, args, rebuild=args.rebuild)
+    except IndexFormatError:
+        if not args.rebuild or not Path(args.db).exists():
+            raise
+        # The old file cannot be opened (another scheme, not an index): build a new one beside
+        # it and rename it over, so an interrupted rebuild still leaves the old file in place.
+        target = f"{args.db}.rebuild-{os.getpid()}"
+        try:
+            result, total = _index_into(target, args, rebuild=False)
+            for suffix in ("-wal", "-shm"):
+                Path(args.db + suffix).unlink(missing_ok=True)
+            os.replace(target, args.db)
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(target + suffix).unlink(missing_ok=True)
     for skipped in result.skipped:
         print(f"skipped: {skipped.path}: {skipped.reason}", file=sys.stderr)
     if not args.quiet:
@@ -87,6 +91,25 @@ def cmd_index(args) -> int:
               f"unchanged {len(result.unchanged)}, removed {len(result.removed)}, skipped {len(result.skipped)}",
               file=sys.stderr)
     return EXIT_ERROR if result.skipped and args.strict else EXIT_OK
+
+
+def _index_into(db: str, args, *, rebuild: bool):
+    from dupcheck.api import Index
+
+    with Index.open(db) as index, _progress("indexing", not args.quiet) as progress:
+        # One write transaction: with --rebuild, readers see the old documents until the new
+        # ones are all in, and an interrupted run leaves the index as it was.
+        with index.store.transaction():
+            if rebuild:
+                index.remove([d.path for d in index.documents()])
+            if Path(args.source).suffix in (".jsonl", ".xz", ".gz"):
+                from dupcheck.corpus import read_corpus
+
+                result = index.add_texts(((r["path"], r["text"], r.get("title")) for r in read_corpus(args.source)),
+                                         progress=progress, workers=args.workers)
+            else:
+                result = index.sync(args.source, progress=progress, workers=args.workers)
+        return result, len(index)
 
 
 def _output_path(option: str, draft: str, many: bool, suffix: str) -> Path:

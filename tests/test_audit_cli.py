@@ -140,3 +140,38 @@ def test_short_document_pairs_hand_computed():
     assert short_document_pairs(screens, np.array([0]), min_share=0.5).tolist() == [[0, 1]]
     assert short_document_pairs(screens, np.array([0]), min_share=0.25).tolist() == [[0, 1], [0, 2]]
     assert short_document_pairs(screens, np.array([3]), min_share=0.1).tolist() == []
+
+
+def test_index_rebuild_replaces_documents_in_one_step(tmp_path, capsys):
+    import sqlite3
+
+    corpus = write_corpus(tmp_path / "corpus")
+    db = str(tmp_path / "i.db")
+    assert main(["index", str(corpus), "--db", db, "-q"]) == 0
+    (corpus / "b.md").unlink()
+    assert main(["index", str(corpus), "--db", db, "--rebuild"]) == 0
+    assert "added 1" in capsys.readouterr().err
+    with Index.open(db) as index:
+        assert [d.path for d in index.documents()] == [str(corpus / "a.txt")]
+    # An index of another scheme cannot be opened; --rebuild replaces it.
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value='{}' WHERE key='scheme'")
+    conn.commit()
+    conn.close()
+    assert main(["index", str(corpus), "--db", db, "-q"]) == 2
+    assert "--rebuild" in capsys.readouterr().err
+    assert main(["index", str(corpus), "--db", db, "-q", "--rebuild"]) == 0
+    with Index.open(db) as index:
+        assert len(index.documents()) == 1
+
+
+def test_every_cli_command_is_documented_in_the_readme():
+    from pathlib import Path
+
+    from dupcheck.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction").choices
+    for name in commands:
+        assert f"dupcheck {name}" in readme, name
