@@ -196,9 +196,14 @@ def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
         overlap = max(0, -(d0l[m] - d1l[best_p])) if best_p >= 0 else 0
         score[m] = best + ll[m] - overlap
         back[m] = best_p
-    used = [False] * n
+    return _take_chains(score, back)
+
+
+def _take_chains(score: list[float], back: list[int]) -> list[list[int]]:
+    """Best chains first, following back pointers; each MEM in at most one chain."""
+    used = [False] * len(score)
     chains = []
-    for m in sorted(range(n), key=lambda x: -score[x]):
+    for m in sorted(range(len(score)), key=lambda x: -score[x]):
         if used[m]:
             continue
         members = []
@@ -244,20 +249,7 @@ def chain_reference(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
         overlap = max(0, -(d0l[m] - d1l[best_p])) if best_p >= 0 else 0
         score[m] = best + ll[m] - overlap
         back[m] = best_p
-    used = [False] * n
-    chains = []
-    for m in sorted(range(n), key=lambda x: -score[x]):
-        if used[m]:
-            continue
-        members = []
-        p = m
-        while p >= 0 and not used[p]:
-            members.append(p)
-            used[p] = True
-            p = back[p]
-        chains.append(members[::-1])
-    return chains
-
+    return _take_chains(score, back)
 
 
 def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:
