@@ -15,14 +15,15 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-_NUMERAL = "[一二三四五六七八九十百千零〇两0-9０-９]+"
+NUMERAL = "[一二三四五六七八九十百千零〇两兩0-9０-９]+"
+"""The numeral of an article label in original text (traditional 兩 and full-width digits too)."""
 _INDENT = r"[ \t\u3000\u00a0]*"
 
 # An article heading: at a line beginning, after optional indentation.
 # 第一百二十条之一 (an article inserted by an amendment) is one label.
-_ARTICLE = re.compile(rf"^{_INDENT}(第{_NUMERAL}条(?:之{_NUMERAL})?)", re.MULTILINE)
+_ARTICLE = re.compile(rf"^{_INDENT}(第{NUMERAL}[条條](?:之{NUMERAL})?)", re.MULTILINE)
 # A heading that ends the article before it: 第一章 总则, 第二节 …, 第三编 …
-_HEADING = re.compile(rf"^{_INDENT}第{_NUMERAL}[章节编]", re.MULTILINE)
+_HEADING = re.compile(rf"^{_INDENT}第{NUMERAL}[章节编節編]", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from dupcheck.align import AlignParams, SeedTable, align
-from dupcheck.normalize import Normalized, nonspace_mask
+from dupcheck.fingerprint import Scheme, kgram_hashes
+from dupcheck.normalize import Normalized, codepoints, nonspace_mask
 from dupcheck.pipeline import Source
 from dupcheck.segment import match_key
 
@@ -148,12 +149,9 @@ def candidate_pairs(retriever, *, min_share: float, min_shared: int = 3) -> np.n
 
 
 def _short_screen_key(text: str, k: int) -> np.ndarray:
-    """Distinct k-gram hashes of a text's matching key, top 48 bits (the low 16 carry the row)."""
-    from dupcheck.align import _hashes64
-
-    key = match_key(text)
-    codes = np.frombuffer(key.text.encode("utf-32-le"), dtype=np.uint32)
-    return np.unique(_hashes64(codes, k) >> np.uint64(16) << np.uint64(16))
+    """Distinct k-gram hashes of a text's matching key, shifted up 16 bits (the low 16 carry the row)."""
+    hashes = kgram_hashes(codepoints(match_key(text).text), k, Scheme.seed)
+    return np.unique(hashes.astype(np.uint64) << np.uint64(16))
 
 
 def short_document_pairs(screens: list[np.ndarray], short_rows: np.ndarray, *, min_share: float) -> np.ndarray:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dupcheck.align import AlignParams, KeyMatch, SeedTable, align, project
+from dupcheck.articles import NUMERAL
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
 from dupcheck.measure import chars_in
 from dupcheck.normalize import Normalized, codepoints, normalize, punctuation_table
@@ -73,7 +74,7 @@ def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
 
 
 _BOUNDARY = "。；;！!？?\n"
-_LABEL = re.compile(r"\s*(第[零〇一二三四五六七八九十百千两兩0-9]+[条條章节節编編][^\n。]{0,16})?\s*")
+_LABEL = re.compile(rf"\s*(第{NUMERAL}[条條章节節编編][^\n。]{{0,16}})?\s*")
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -95,7 +96,7 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_LEADING_LABEL = re.compile(r"第[零〇一二三四五六七八九十百千两兩0-9]+[条條]\s*$")
+_LEADING_LABEL = re.compile(rf"第{NUMERAL}[条條]\s*$")
 
 
 def _label_before(text: str, start: int) -> int:
