@@ -163,6 +163,14 @@ def passage_texts(report: Report, passage: Passage) -> tuple[str, str | None]:
 # Articles: which source article a passage copies, which draft articles copy what
 
 
+def source_title(report: Report, source_id: int) -> str:
+    """The title of a passage's source; ``#id`` if a hand-made report does not list it."""
+    try:
+        return report.source(source_id).title
+    except KeyError:
+        return f"#{source_id}"
+
+
 class ReportArticles:
     """The articles of a report's draft and sources, split once, and passage alignments, made once."""
 
@@ -266,10 +274,7 @@ def article_rows(report: Report, articles: ReportArticles | None = None, *, exce
         matches = []
         for (source_id, label), parts in groups.items():
             best_chars, best_index, best = max(parts, key=lambda t: (t[0], -t[1]))
-            try:
-                title = report.source(source_id).title
-            except KeyError:
-                title = f"#{source_id}"
+            title = source_title(report, source_id)
             matches.append(
                 ArticleMatch(
                     source_id=source_id,

@@ -33,7 +33,7 @@ from docx.text.run import Run
 
 from dupcheck.errors import InputError, ParameterError
 from dupcheck.extract import DOCX_ATOMS, docx_atoms, docx_paragraph_elements
-from dupcheck.render.common import ReportArticles, kind_label, percent, verdict
+from dupcheck.render.common import ReportArticles, kind_label, percent, source_title, verdict
 from dupcheck.report import Report
 
 HIGHLIGHT = {"verbatim": WD_COLOR_INDEX.YELLOW, "edited": WD_COLOR_INDEX.TURQUOISE}
@@ -271,10 +271,7 @@ def _add_comment(document: DocxDocument, group: list, text: str) -> None:
 
 def _comment_text(report: Report, articles: ReportArticles, index: int) -> str:
     p = report.passages[index]
-    try:
-        title = report.source(p.source_id).title
-    except KeyError:
-        title = f"#{p.source_id}"
+    title = source_title(report, p.source_id)
     article = articles.source_article_label(index)
     where = f"{title} {article}" if article else title
     return f"片段 {index + 1}（{kind_label(p.kind)}，相似度 {percent(p.similarity)}，{p.chars} 字）：来源 {where}"

@@ -24,6 +24,7 @@ from dupcheck.render.common import (
     kind_label,
     passage_texts,
     percent,
+    source_title,
     threshold_percent,
     verdict,
 )
@@ -77,13 +78,6 @@ def _width(rate: float) -> str:
     return f"{min(max(rate, 0.0), 1.0) * 100:.1f}%"
 
 
-def _source_title(report: Report, source_id: int) -> str:
-    try:
-        return report.source(source_id).title
-    except KeyError:
-        return f"#{source_id}"
-
-
 def draft_lines(report: Report) -> list[list[Piece]]:
     """The draft, line by line, cut into pieces at passage boundaries.
 
@@ -110,7 +104,7 @@ def draft_lines(report: Report) -> list[list[Piece]]:
 
     def title(indices: list[int]) -> str:
         return "；".join(
-            f"来源：{_source_title(report, passages[i].source_id)}"
+            f"来源：{source_title(report, passages[i].source_id)}"
             f"（{kind_label(passages[i].kind)}，相似度 {percent(passages[i].similarity)}）"
             for i in indices
         )

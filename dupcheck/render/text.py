@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dupcheck.render.common import ReportArticles, display_time, excerpt, kind_label, percent, verdict
+from dupcheck.render.common import ReportArticles, display_time, excerpt, kind_label, percent, source_title, verdict
 from dupcheck.report import Report, Skipped
 
 _EXCERPT_CHARS = 36
@@ -93,10 +93,7 @@ def _render_report(report: Report, console: Console, *, show_passages: int, show
         table.add_column("类型")
         for i in longest[:show_passages]:
             p = report.passages[i]
-            try:
-                source = report.source(p.source_id).title
-            except KeyError:
-                source = f"#{p.source_id}"
+            source = source_title(report, p.source_id)
             label = articles.source_article_label(i)
             table.add_row(
                 str(i + 1),
