@@ -5,7 +5,8 @@ issuer names and article numbers no longer differ. Three steps:
 
 1. **Seeds.** Every k-gram of the draft is looked up among the k-grams of the source (64-bit
    hashes, vectorized); consecutive hits on one diagonal form a maximal exact match (MEM).
-   k-grams that occur very often in the source (boilerplate such as 应当按照) are not seeds.
+   k-grams that occur very often in the source (boilerplate such as 应当按照) are not seeds, and
+   a MEM whose draft span lies inside a longer one's (a phrase the source repeats) is dropped.
 2. **Chains.** MEMs are chained by dynamic programming in draft order: a MEM may follow another
    when both the draft gap and the source gap are at most ``max_gap`` characters and the two gaps
    differ by at most ``max_shift`` (an inserted or deleted sentence), so character edits, a swapped
@@ -125,6 +126,32 @@ def maximal_exact_matches(draft: np.ndarray, source: np.ndarray | SeedTable, k: 
     lengths = np.diff(np.append(starts, total)) + k - 1
     mems = np.stack([i[starts], i[starts] + diag[starts], lengths], axis=1)
     return mems[np.lexsort((-mems[:, 2], mems[:, 1], mems[:, 0]))]
+
+
+def undominated(mems: np.ndarray) -> np.ndarray:
+    """False for MEMs whose draft span lies inside a longer MEM's (on another diagonal).
+
+    A phrase a source repeats (卫星地面接收设施接收外国卫星传送的电视节目的管理 in its 第一条 and
+    第三条) matches the draft at both places; where the draft copies one of them, the longer
+    exact match says which. Left in, the shorter repeat could chain on into the next article
+    (第三条 → 第四条) and win the draft text from the true, longer match. MEMs with the same
+    draft span (an exact repeat) are all kept: nothing tells them apart here.
+    """
+    n = len(mems)
+    keep = np.ones(n, dtype=bool)
+    if n < 2:
+        return keep
+    d0, d1 = mems[:, 0], mems[:, 0] + mems[:, 2]
+    order = np.lexsort((-mems[:, 2], d0))  # by draft start, longest first
+    e0, e1 = d0[order], d1[order]
+    # the furthest end among MEMs before each one's group of identical draft spans
+    group_start = np.ones(n, dtype=bool)
+    group_start[1:] = (e0[1:] != e0[:-1]) | (e1[1:] != e1[:-1])
+    first = np.maximum.accumulate(np.where(group_start, np.arange(n), 0))
+    reach = np.maximum.accumulate(e1)
+    before = np.where(first > 0, reach[np.maximum(first - 1, 0)], -1)
+    keep[order] = before < e1
+    return keep
 
 
 def linkable(mems: np.ndarray, params: AlignParams) -> np.ndarray:
@@ -307,6 +334,7 @@ def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
     dc = np.frombuffer(draft.encode("utf-32-le"), dtype=np.uint32)
     table = seeds if seeds is not None and seeds.k == params.k else SeedTable.of(source, params.k)
     mems = maximal_exact_matches(dc, table, params.k, params.max_occurrences)
+    mems = mems[undominated(mems)]
     # A lone MEM shorter than min_matched can only be a one-MEM chain, which is dropped: skip it.
     mems = mems[linkable(mems, params) | (mems[:, 2] >= params.min_matched)]
     starts, sources, lengths = (mems[:, 0].tolist(), mems[:, 1].tolist(), mems[:, 2].tolist()) if len(mems) else ([], [], [])

@@ -1,6 +1,6 @@
 import numpy as np
 
-from dupcheck.align import AlignParams, align, maximal_exact_matches
+from dupcheck.align import AlignParams, align, maximal_exact_matches, undominated
 from dupcheck.normalize import codepoints
 from dupcheck.segment import match_key
 
@@ -84,3 +84,35 @@ def test_dense_edits_without_a_long_exact_run_are_found():
     found = align(edited, SOURCE)
     assert len(found) == 1 and found[0].d1 - found[0].d0 >= 0.95 * len(SOURCE)
     assert 0.85 <= found[0].similarity < 0.95
+
+
+def test_a_phrase_the_source_repeats_is_credited_where_the_longer_match_is():
+    # 卫星地面接收设施…的管理 is in the source's 第一条 and 第三条. The draft copies 第一条 and then
+    # 第四条: the repeat in 第三条 chains on into 第四条, but the longer exact match says the
+    # draft's first article is the source's 第一条.
+    source = match_key(
+        "第一条 为了加强对卫星地面接收设施接收外国卫星传送的电视节目的管理，保障对外经济、科技和文化交流，"
+        "促进社会主义物质文明和精神文明建设，制定本办法。\n"
+        "第二条 本办法所称卫星地面接收设施，是指接收卫星传送电视节目的天线、高频头、接收机及编码、解码器等设施。\n"
+        "第三条 国务院广播电视行政部门负责全国卫星地面接收设施接收外国卫星传送的电视节目的管理工作。\n"
+        "第四条 教育、科研、新闻、金融、经贸以及其他确因业务工作需要的单位，可以按照本办法的规定，"
+        "申请利用已有的卫星地面接收设施或者设置专门的卫星地面接收设施接收外国卫星传送的电视节目。").text
+    draft = match_key(
+        "第一条 为了加强对卫星地面接收设施接收外国卫星传送的电视节目的管理，保障对外经济、科技和文化交流，"
+        "促进社会主义物质文明和精神文明建设，制定本办法。\n"
+        "第二条 教育、科研、新闻、金融、经贸以及其他确因业务工作需要的单位，可以按照本办法的规定，"
+        "申请利用已有的卫星地面接收设施或者设置专门的卫星地面接收设施接收外国卫星传送的电视节目。").text
+    found = align(draft, source)
+    first_article = draft.index("教育")
+    assert sum(m.d1 - m.d0 for m in found) >= len(draft) - 2
+    for m in found:
+        if m.d0 < first_article - 10:
+            assert m.s0 < 4 and m.d1 <= first_article  # the source's own 第一条, not its 第三条
+
+
+def test_undominated_matches_a_brute_force_reference():
+    rng = np.random.default_rng(5)
+    for _ in range(2000):
+        mems = np.stack([rng.integers(0, 10, 8), rng.integers(0, 30, 8), rng.integers(6, 12, 8)], axis=1)[: rng.integers(0, 9)]
+        expect = [not any(l2 > l and a2 <= a and a2 + l2 >= a + l for a2, _, l2 in mems) for a, _, l in mems]
+        assert undominated(mems).tolist() == expect
