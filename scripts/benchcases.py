@@ -57,6 +57,7 @@ import numpy as np
 
 from dupcheck.baseline import K as GRAM, sorted_searchsorted, gram_hashes, nonspace_prefix, normalize_exact
 from dupcheck.evaluate import Span, true_copy_rate, true_top_source
+from dupcheck.segment import jurisdiction_spans
 
 INFO_END = "<!-- INFO END -->"
 ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百千零〇两]+\s?条(?:之[一二三四五六七八九十]+)?")
@@ -163,13 +164,28 @@ def build_doc(cd: CorpusDoc) -> Doc:
 _CITED = re.compile(r"《([^《》]+)》")
 
 
+def _without_issuer(title: str) -> str:
+    """The title without a leading issuer or place (宁波市, 香港特别行政区, 上海市人民代表大会常务委员会).
+
+    Regulations on one subject from different places are drafted from each other (the copying
+    dupcheck exists to find, disguised by the very place-name swap of the ``subst`` disguise), so
+    they belong to one family and never sit on both sides of the split.  The issuer names are
+    dupcheck's gazetteer and organ list (``segment.jurisdiction_spans``).
+    """
+    spans = jurisdiction_spans(title)
+    if spans and spans[0][0] == 0 and len(title) - spans[0][1] >= 3:
+        return title[spans[0][1] :]
+    return title
+
+
 def family_of(title: str, first_article: str = "") -> str:
     """A law and the documents derived from it share a family: its versions, implementing
     rules, amendments and judicial interpretations, which restate it in other words.
 
     The core name drops 中华人民共和国, 实施条例/细则/办法, a trailing version in brackets,
     修正案 and a trailing 法/条例/规定/办法/细则/规则 (so 无障碍环境建设条例 and its successor
-    无障碍环境建设法 are one family).  A document whose title names another in 《…》
+    无障碍环境建设法 are one family) and a leading issuer or place (宁波市终身教育促进条例 and
+    another city's 终身教育促进条例 are one family).  A document whose title names another in 《…》
     (实施《…》办法, 关于修改《…》的决定, 关于适用《…》的解释) joins that document's family; an
     implementing regulation without one joins the family of the law its first article is based
     on (根据《…》: 陆生野生动物保护实施条例 → 野生动物保护法).
@@ -181,6 +197,7 @@ def family_of(title: str, first_article: str = "") -> str:
     if m is not None and m.group(1) != t and "《" not in m.group(1):
         return family_of(m.group(1))
     t = re.sub(r"^中华人民共和国", "", t)
+    t = _without_issuer(t)
     t = re.sub(r"(实施条例|实施细则|实施办法)$", "", t)
     t = re.sub(r"[（(][^（）()]*[）)]$", "", t)
     t = re.sub(r"修正案$", "", t)

@@ -112,6 +112,15 @@ def test_family_groups_versions_and_implementing_rules():
     assert bc.family_of("国家赔偿法") != bc.family_of("国家安全法")
 
 
+def test_family_ignores_the_issuer():
+    # one subject regulated by different places: drafted from each other, so one family
+    assert bc.family_of("宁波市终身教育促进条例") == bc.family_of("福建省终身教育促进条例")
+    assert bc.family_of("香港特别行政区基本法") == bc.family_of("中华人民共和国澳门特别行政区基本法")
+    assert bc.family_of("上海市人民代表大会常务委员会规范性文件备案审查条例") == bc.family_of("浙江省规范性文件备案审查条例")
+    assert bc.family_of("重庆市城市房地产开发经营管理条例") != bc.family_of("重庆市物业管理条例")
+    assert bc.family_of("城市房地产管理法") != bc.family_of("房地产管理法")  # 城市 is no place name
+
+
 def test_implements():
     raw = "# t\n\n<!-- INFO END -->\n\n第一条 根据《中华人民共和国野生动物保护法》的规定，制定本条例。\n"
     d = bc.build_doc(bc.CorpusDoc("k", "中华人民共和国陆生野生动物保护实施条例", "全国", "行政法规", None, raw))
