@@ -44,6 +44,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.fingerprint import _BASE, _splitmix
+from dupcheck.segment import NUMBER
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,22 @@ def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:
     return end_a, end_b
 
 
+_LABEL = "第" + NUMBER + "条"
+
+
+def _before_label(window: str) -> str:
+    """``window`` up to the next article label (第\ue001条): the edge extension stops there.
+
+    A masked label matches every other label. A chain that ended with the next article's label
+    (or an extension that ran over it) went on over a few chance characters of the next article,
+    and the draft text it took was denied to the chain that truly explains that article
+    (benchmark, seed 4: 第二条 根据《…》的规定，制定本办法 was lost). So a chain gives up a
+    trailing label, and the extension stops before one.
+    """
+    cut = window.find(_LABEL[:2])
+    return window if cut < 0 else window[:cut]
+
+
 def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
     """The part of ``m`` whose draft side is ``[d0, d1)``, its source side found by exact alignment."""
     if (d0, d1) == (m.d0, m.d1):
@@ -351,8 +368,11 @@ def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
         if covered[a0:a1].mean() > 0.5:  # a weaker chain over draft text a better one explains
             continue
         # Widen both ends by exact alignment; edits near an end keep the last characters from seeding.
-        ea, eb = _extend(draft[a1 : a1 + params.edge], source[b1 : b1 + params.edge], params.edge_gap)
-        a1, b1 = a1 + ea, b1 + eb
+        if draft.endswith(_LABEL, 0, a1) and source.endswith(_LABEL, 0, b1):
+            a1, b1 = a1 - len(_LABEL), b1 - len(_LABEL)  # the next article's label: not evidence
+        else:
+            ea, eb = _extend(_before_label(draft[a1 : a1 + params.edge]), source[b1 : b1 + params.edge], params.edge_gap)
+            a1, b1 = a1 + ea, b1 + eb
         sa, sb = _extend(draft[max(0, a0 - params.edge) : a0][::-1], source[max(0, b0 - params.edge) : b0][::-1], params.edge_gap)
         a0, b0 = a0 - sa, b0 - sb
         # Trim what a better chain already holds.
