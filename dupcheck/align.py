@@ -1,7 +1,7 @@
 """Align a draft with one source: exact seeds, chained across small edits, verified by rapidfuzz.
 
 Works on matching keys (see :mod:`dupcheck.segment`), so script, width, punctuation, whitespace,
-issuer names and article numbers no longer differ. Three steps:
+issuer names and article numbers no longer differ. Four steps:
 
 1. **Seeds.** Every k-gram of the draft is looked up among the k-grams of the source (64-bit
    hashes, vectorized); consecutive hits on one diagonal form a maximal exact match (MEM).
@@ -16,6 +16,9 @@ issuer names and article numbers no longer differ. Three steps:
 3. **Verification.** Each chain is widened at both ends by an exact character alignment
    (rapidfuzz ``Indel.opcodes``) to recover characters that an edit kept from seeding, then kept
    only if it has enough exactly matched characters and its Indel similarity is high enough.
+4. **Bridging.** Consecutive passages that continue each other inside one article (a sentence
+   inserted or dropped that is longer than a chain's gap) become one passage; another article
+   between them (a label in the gap) keeps them apart.
 
 Precision comes from exact evidence: a passage needs an exact run of ``min_anchor`` (14) key
 characters, longer than the stock phrases every law shares (上一级市场监督管理部门 is 11), or at least
@@ -60,6 +63,7 @@ class AlignParams:
     min_similarity: float = 0.65  # Indel similarity a passage needs (0.5 and 0.65 score alike on the benchmark; below 0.65 a promulgation note and a purpose clause of unrelated regulations chained into one 'passage')
     edge: int = 16  # how far alignment may extend a chain beyond its outer seeds
     edge_gap: int = 3  # largest unmatched run the edge extension steps over
+    max_bridge: int = 144  # passages in step with gaps up to this (two sentences), no article label between, are one
 
 
 @dataclass(frozen=True)
@@ -392,4 +396,30 @@ def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
         covered[m.d0 : m.d1] = True
         found.append(m)
     found.sort(key=lambda m: (m.d0, m.s0))
-    return found
+    return bridge(found, draft, source, params.max_bridge, params.min_similarity)
+
+
+def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_similarity: float) -> list[KeyMatch]:
+    """Join consecutive passages that continue each other within one article.
+
+    A sentence inserted into a copied article, or dropped from it, leaves a gap on one side
+    (or a replaced sentence on both) that may be longer than the chain bridges; the two halves
+    are one copy of one article. They are joined when both gaps are at most ``limit`` key
+    characters and neither the gaps nor the start of the second passage hold an article label:
+    that would be another article, copied from elsewhere or original, and stays apart. The
+    joined passage must still have ``min_similarity``.
+    """
+    if len(found) < 2:
+        return found
+    out = [found[0]]
+    for m in found[1:]:
+        p = out[-1]
+        gap_d, gap_s = m.d0 - p.d1, m.s0 - p.s1
+        if (0 <= gap_d <= limit and 0 <= gap_s <= limit
+                and _LABEL[:2] not in draft[p.d1 : m.d0 + 2] and _LABEL[:2] not in source[p.s1 : m.s0 + 2]):
+            joined = Indel.normalized_similarity(draft[p.d0 : m.d1], source[p.s0 : m.s1])
+            if joined >= min_similarity:
+                out[-1] = KeyMatch(p.d0, m.d1, p.s0, m.s1, p.matched + m.matched, joined)
+                continue
+        out.append(m)
+    return out

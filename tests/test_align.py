@@ -133,3 +133,21 @@ def test_the_next_articles_label_is_not_evidence_for_the_passage_before_it():
     second = draft.index("根据")
     assert [(m.s0 < 5, m.d0 >= second - 3) for m in found] == [(False, False), (True, True)]
     assert found[1].d1 == len(draft) and found[0].d1 <= second - 3
+
+
+def test_a_long_inserted_sentence_leaves_one_passage_but_an_inserted_article_does_not():
+    article = ("第三条 行政许可的设定和实施，应当依照法定的权限、范围、条件和程序。有关行政机关对其他机关或者对其直接管理的"
+               "事业单位的人事、财务、外事等事项的审批，不适用本法。行政机关应当将行政许可的事项、依据、条件、数量、程序、"
+               "期限以及需要提交的全部材料的目录和申请书示范文本等在办公场所公示。")
+    source = match_key(article + "\n第四条 设定和实施行政许可，应当遵循公开、公平、公正、非歧视的原则。").text
+    sentence = ("申请人可以委托代理人提出行政许可申请，但是依法应当由申请人到行政机关办公场所提出行政许可申请的除外，"
+                "代理人应当出具授权委托书，并载明委托事项、权限和期限以及联系方式。")
+    cut = article.index("有关")
+    inserted = match_key(article[:cut] + sentence + article[cut:]).text
+    assert len(match_key(sentence).text) > AlignParams().max_gap  # longer than a chain bridges
+    found = align(inserted, source)
+    assert len(found) == 1 and (found[0].d0, found[0].d1) == (0, len(inserted))
+    assert len(align(inserted, source, AlignParams(max_bridge=0))) == 2
+    other = "第九条 " + sentence
+    between = match_key(article[:cut] + "\n" + other + "\n" + article[cut:]).text
+    assert len(align(between, source)) == 2  # another article sits between the halves
