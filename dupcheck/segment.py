@@ -5,7 +5,8 @@ A draft that copies its parent document swaps the issuer (国务院 → 市人�
 
 - **jurisdiction / issuer / agency** expressions become one mask character ``JURIS``:
   administrative place names (``data/places.txt``, built from jieba's dictionary of ``ns``-tagged
-  words by ``scripts/build_gazetteer.py``), scope words (国家, 全国, 本市, 全省, 省、自治区、直辖市,
+  words and the list of province- and prefecture-level divisions by ``scripts/build_gazetteer.py``),
+  scope words (国家, 全国, 本市, 全省, 省、自治区、直辖市,
   县级以上地方各级 …), issuers (国务院, 中央人民政府) and organs (人民政府, 人民代表大会常务委员会 …),
   with a run of adjacent ones (泉州市人民政府) folded into a single mask;
 - the numeral of an **article, chapter, section, paragraph or item number** (第十二条, 第3章)
