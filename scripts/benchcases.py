@@ -7,7 +7,7 @@ Importable and pure: every function takes the corpus texts and a seed (or a nump
 The model of a draft
 --------------------
 - The national-level documents (region 全国) with a body are grouped into *families* (one law,
-  its versions and its 实施条例/细则/办法).  Families are split at random by the seed: 40% form
+  its versions and its 实施条例/细则/办法; regulations on one subject from different issuers).  Families are split at random by the seed: 40% form
   the *reference pool* (indexed), the rest the *original pool* (never indexed).  Within a
   reference family only the newest member, and members that share < 20% of their 13-grams
   with the members already kept, are indexed (so a copied article has one true source).
