@@ -320,7 +320,8 @@ def _before_label(window: str) -> str:
     (or an extension that ran over it) went on over a few chance characters of the next article,
     and the draft text it took was denied to the chain that truly explains that article
     (benchmark, seed 4: 第二条 根据《…》的规定，制定本办法 was lost). So a chain gives up a
-    trailing label, and the extension stops before one.
+    trailing label, and the extension stops before one. A cross-reference (依照第X条) reads the
+    same in the key, so the extension stops there too: it only loses the few characters after it.
     """
     cut = window.find(_LABEL[:2])
     return window if cut < 0 else window[:cut]
@@ -406,7 +407,8 @@ def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_simil
     (or a replaced sentence on both) that may be longer than the chain bridges; the two halves
     are one copy of one article. They are joined when both gaps are at most ``limit`` key
     characters and neither the gaps nor the start of the second passage hold an article label:
-    that would be another article, copied from elsewhere or original, and stays apart. The
+    that would be another article, copied from elsewhere or original, and stays apart (a
+    cross-reference 第X条 in a gap reads the same in the key and keeps them apart too). The
     joined passage must still have ``min_similarity``.
     """
     if len(found) < 2:
