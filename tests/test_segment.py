@@ -35,6 +35,7 @@ def test_article_numbers_mask_alike(a, b):
 def test_ordinary_words_are_not_masked():
     assert key("本办法所称城市管理") == "本办法所称城市管理"
     assert key("市场监督管理部门") == "市场监督管理部门"
+    assert key("特大城市和大中城市的非上市公司") == "特大城市和大中城市的非上市公司"
 
 
 def test_mask_maps_back_to_the_whole_name():
