@@ -12,7 +12,7 @@ issuer names and article numbers no longer differ. Four steps:
    differ by at most ``max_shift`` (an inserted or deleted sentence), so character edits, a swapped
    word or a dropped sentence do not break a passage, while articles copied out of order become
    separate passages (their source positions jump). The best chains are taken greedily, each MEM
-   in at most one chain.
+   in at most one chain. A chain made of one phrase repeated out of step is that phrase, once.
 3. **Verification.** Each chain is widened at both ends by an exact character alignment
    (rapidfuzz ``Indel.opcodes``) to recover characters that an edit kept from seeding, then kept
    only if it has enough exactly matched characters and its Indel similarity is high enough.
@@ -157,6 +157,16 @@ def undominated(mems: np.ndarray) -> np.ndarray:
     before = np.where(first > 0, reach[np.maximum(first - 1, 0)], -1)
     keep[order] = before < e1
     return keep
+
+
+def _one_phrase(draft: str, members: list[int], starts: list[int], lengths: list[int]) -> bool:
+    """Whether every MEM of a chain is one phrase: the shortest is how each of them begins.
+
+    (Two MEMs that merely start alike, 国家安全机关工作人员… and 国家安全机关依法…, are different
+    sentences of one copied article, not a repeat.)"""
+    shortest = min(members, key=lambda x: lengths[x])
+    phrase = draft[starts[shortest] : starts[shortest] + lengths[shortest]]
+    return all(draft.startswith(phrase, starts[x]) for x in members)
 
 
 def linkable(mems: np.ndarray, params: AlignParams) -> np.ndarray:
@@ -363,6 +373,12 @@ def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
     covered = np.zeros(len(draft) + 1, dtype=bool)
     found: list[KeyMatch] = []
     for members in chain(mems, params):
+        if len(members) > 1 and any(starts[b] - starts[a] != sources[b] - sources[a] for a, b in zip(members, members[1:])) \
+                and _one_phrase(draft, members, starts, lengths):
+            # One phrase both texts repeat (属于国家秘密的文件、资料和其他物品 twice in one article of
+            # each), chained from its first place to its second across whatever lies between, out
+            # of step: the only evidence is the phrase, once.
+            members = [max(members, key=lambda x: lengths[x])]
         matched = sum(lengths[x] for x in members)
         if matched < params.min_matched:  # most chains are one short chance match: drop them cheaply
             continue

@@ -151,3 +151,28 @@ def test_a_long_inserted_sentence_leaves_one_passage_but_an_inserted_article_doe
     other = "第九条 " + sentence
     between = match_key(article[:cut] + "\n" + other + "\n" + article[cut:]).text
     assert len(align(between, source)) == 2  # another article sits between the halves
+
+
+def test_a_phrase_both_texts_repeat_does_not_chain_across_what_lies_between():
+    # Each text has 属于国家秘密的文件、资料和其他物品 twice, with unrelated words between: MEMs of
+    # that phrase at both places chain out of step into a "passage" whose only evidence is the
+    # phrase (北京市实施《保守国家秘密法》若干规定 against 出境入境边防检查条例, similarity 0.67).
+    draft = match_key("（一）发现属于国家秘密的文件、资料和其他物品，应当及时送交有关机关、单位或者保密工作部门；"
+                      "（二）发现出售、收买属于国家秘密的文件、资料和其他物品的，应当及时报告。").text
+    source = match_key("出境的人员不得非法携带属于国家秘密的文件、资料和其他物品出境；"
+                       "非法携带属于国家秘密的文件、资料和其他物品的，依法处理。").text
+    found = align(draft, source)
+    assert found and all(m.d1 - m.d0 <= 20 and m.similarity == 1.0 for m in found)
+    # in step (a copy whose words between the two places were replaced), the chain stands
+    copy = source.replace("出境非法携带", "出国非法带有")
+    assert [(m.d0, m.d1) for m in align(copy, source)] == [(0, len(copy))]
+
+
+def test_two_sentences_that_start_alike_still_chain_across_an_insertion():
+    article = ("第三十一条 国家安全机关工作人员在反间谍工作中采取查阅、调取、传唤、检查等措施，应当由二人以上进行。"
+               "国家安全机关依法采取技术侦察措施，应当严格按照批准的措施种类和适用对象执行。")
+    source = match_key(article).text
+    cut = article.index("国家安全机关依法")
+    draft = match_key(article[:cut] + "有关单位和个人应当如实提供情况，不得拒绝或者隐瞒。" + article[cut:]).text
+    found = align(draft, source)
+    assert [(m.d0, m.d1) for m in found] == [(0, len(draft))]
