@@ -425,7 +425,9 @@ def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_simil
     characters and neither the gaps nor the start of the second passage hold an article label:
     that would be another article, copied from elsewhere or original, and stays apart (a
     cross-reference 第X条 in a gap reads the same in the key and keeps them apart too). The
-    joined passage must still have ``min_similarity``.
+    joined passage must still have ``min_similarity``. (Alignment sees one source at a time: a
+    sentence in the gap that another source holds is credited to this one if this one ranks
+    first; the copy rate is the same either way.)
     """
     if len(found) < 2:
         return found
