@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from dupcheck.fingerprint import _BASE, _splitmix
+from dupcheck.fingerprint import kgram_hashes64
 from dupcheck.segment import NUMBER
 
 
@@ -78,18 +78,6 @@ class KeyMatch:
     similarity: float
 
 
-def _hashes64(codes: np.ndarray, k: int) -> np.ndarray:
-    n = len(codes) - k + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    c = codes.astype(np.uint64)
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            h = h * _BASE + c[j : j + n]
-        return _splitmix(h)
-
-
 @dataclass(frozen=True, eq=False)
 class SeedTable:
     """A source's k-gram hashes, sorted, with their positions: built once per source and reused
@@ -102,7 +90,7 @@ class SeedTable:
     @classmethod
     def of(cls, source: str | np.ndarray, k: int) -> "SeedTable":
         codes = np.frombuffer(source.encode("utf-32-le"), dtype=np.uint32) if isinstance(source, str) else source
-        hashes = _hashes64(codes, k)
+        hashes = kgram_hashes64(codes, k)
         order = np.argsort(hashes, kind="stable")
         return cls(k, hashes[order], order.astype(np.int64))
 
@@ -110,7 +98,7 @@ class SeedTable:
 def maximal_exact_matches(draft: np.ndarray, source: np.ndarray | SeedTable, k: int, max_occurrences: int) -> np.ndarray:
     """MEMs of length >= k as an (n, 3) int64 array of (draft start, source start, length), sorted."""
     table = source if isinstance(source, SeedTable) else SeedTable.of(source, k)
-    hd, hs_sorted, order = _hashes64(draft, k), table.hashes, table.positions
+    hd, hs_sorted, order = kgram_hashes64(draft, k), table.hashes, table.positions
     if len(hd) == 0 or len(hs_sorted) == 0:
         return np.zeros((0, 3), dtype=np.int64)
     left = np.searchsorted(hs_sorted, hd, "left")

@@ -57,17 +57,24 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def kgram_hashes(codes: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """uint32 hashes of every k-gram of ``codes`` (length ``len(codes) - k + 1``, or 0)."""
+def kgram_hashes64(codes: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """uint64 hashes of every k-gram of ``codes`` (length ``len(codes) - k + 1``, or 0): what
+    alignment compares, where a collision would join unrelated text."""
     n = len(codes) - k + 1
     if n <= 0:
-        return np.zeros(0, dtype=np.uint32)
+        return np.zeros(0, dtype=np.uint64)
     c = codes.astype(np.uint64)
     h = np.full(n, np.uint64(seed), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k):
             h = h * _BASE + c[j : j + n]
-        return (_splitmix(h) >> np.uint64(32)).astype(np.uint32)
+        return _splitmix(h)
+
+
+def kgram_hashes(codes: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """uint32 hashes of every k-gram of ``codes`` (the high half of :func:`kgram_hashes64`): the
+    fingerprints an index stores."""
+    return (kgram_hashes64(codes, k, seed) >> np.uint64(32)).astype(np.uint32)
 
 
 def kgram_hashes_reference(codes: list[int], k: int, seed: int) -> list[int]:
