@@ -61,7 +61,6 @@ __all__ = [
     "pan_scores",
     "plagdet",
     "union_length",
-    "nonspace_count",
     "true_copy_rate",
     "rate_mae",
     "verdict_f1",
@@ -206,11 +205,6 @@ def pan_scores(cases: Sequence[Span], detections: Sequence[Span]) -> PanScores:
 
 
 # --- verdict-level figures ---------------------------------------------------------------
-
-
-def nonspace_count(text: str, start: int = 0, end: int | None = None) -> int:
-    """Non-whitespace characters of ``text[start:end]`` (``str.isspace`` decides)."""
-    return sum(1 for ch in text[start:end] if not ch.isspace())
 
 
 def _covered_nonspace(text: str, spans: Iterable[Span]) -> tuple[int, int]:

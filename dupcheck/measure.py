@@ -74,9 +74,3 @@ def measure(text: str, spans: Iterable[tuple[int, int, int]]) -> Rates:
         copied_outside_quotes=int((copied & ~quotation_mask(text)).sum()),
         source_chars={sid: int((own & counted).sum()) for sid, own in per_source.items()},
     )
-
-
-def chars_in(text: str, start: int, end: int) -> int:
-    """Non-whitespace characters of ``text[start:end]``."""
-    return int(nonspace_mask(text[start:end]).sum())
-

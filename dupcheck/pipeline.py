@@ -16,8 +16,7 @@ import numpy as np
 from dupcheck.align import AlignParams, KeyMatch, SeedTable, align, project
 from dupcheck.articles import NUMERAL
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
-from dupcheck.measure import chars_in
-from dupcheck.normalize import Normalized, codepoints, normalize, punctuation_table
+from dupcheck.normalize import Normalized, codepoints, nonspace_count, normalize, punctuation_table
 from dupcheck.report import Passage
 from dupcheck.segment import match_key
 from dupcheck.store import DocumentFeatures
@@ -157,5 +156,5 @@ def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMa
     return Passage(
         draft_start=a0, draft_end=a1, source_id=source.id, source_start=b0, source_end=b1,
         similarity=round(float(m.similarity), 4), kind="verbatim" if same else "edited",
-        chars=chars_in(draft_text, a0, a1),
+        chars=nonspace_count(draft_text[a0:a1]),
     )

@@ -18,6 +18,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Indel
 
 from dupcheck.articles import Article, article_at, split_articles
+from dupcheck.normalize import nonspace_count
 from dupcheck.report import Passage, Report
 
 # The words a filing clerk reads for Passage.kind.
@@ -65,11 +66,6 @@ def excerpt(text: str, limit: int) -> str:
     head = (limit - 1) * 2 // 3
     tail = limit - 1 - head
     return flat[:head] + "…" + (flat[-tail:] if tail else "")
-
-
-def count_chars(text: str) -> int:
-    """Non-whitespace characters, the unit of every count in a report (字数)."""
-    return sum(1 for c in text if not c.isspace())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,7 +259,7 @@ def article_rows(report: Report, articles: ReportArticles | None = None, *, exce
             lo, hi = max(art.start, p.draft_start), min(art.end, p.draft_end)
             if lo >= hi:
                 continue
-            chars = count_chars(text[lo:hi])
+            chars = nonspace_count(text[lo:hi])
             if not chars:
                 continue
             for k in range(lo - art.start, hi - art.start):
@@ -294,7 +290,7 @@ def article_rows(report: Report, articles: ReportArticles | None = None, *, exce
                 start=art.start,
                 end=art.end,
                 excerpt=excerpt(body[len(art.label) :].strip(), excerpt_chars),
-                total_chars=count_chars(body),
+                total_chars=nonspace_count(body),
                 copied_chars=sum(1 for k, c in enumerate(body) if covered[k] and not c.isspace()),
                 matches=tuple(matches),
             )
