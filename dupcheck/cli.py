@@ -103,10 +103,9 @@ def _index_into(db: str, args, *, rebuild: bool):
             if rebuild:
                 index.remove([d.path for d in index.documents()])
             if Path(args.source).suffix in (".jsonl", ".xz", ".gz"):
-                from dupcheck.corpus import read_corpus
+                from dupcheck.corpus import corpus_items
 
-                result = index.add_texts(((r["path"], r["text"], r.get("title")) for r in read_corpus(args.source)),
-                                         progress=progress, workers=args.workers)
+                result = index.add_texts(corpus_items(args.source), progress=progress, workers=args.workers)
             else:
                 result = index.sync(args.source, progress=progress, workers=args.workers)
         return result, len(index)

@@ -42,6 +42,11 @@ def read_corpus(path: str | os.PathLike) -> Iterator[dict]:
         raise DupcheckError(f"{path}: cannot read corpus file ({exc})") from None
 
 
+def corpus_items(path: str | os.PathLike) -> Iterator[tuple[str, str, str | None]]:
+    """A corpus file's records as :meth:`Index.add_texts` takes them: (path, text, title)."""
+    return ((r["path"], r["text"], r.get("title")) for r in read_corpus(path))
+
+
 def default_corpus_path() -> Path:
     env = os.environ.get("DUPCHECK_CORPUS")
     if env:
@@ -71,15 +76,15 @@ def open_default(*, progress=None):
     if not corpus.exists():
         raise DupcheckError(f"{corpus}: default corpus not found (set DUPCHECK_CORPUS or pass --db)")
     scheme = hashlib.sha256(json.dumps(Scheme.current().as_dict(), sort_keys=True).encode()).hexdigest()[:8]
-    target = cache_dir() / f"{corpus.name.split('.')[0]}-{_file_digest(corpus)}-{scheme}.db"
     name = corpus.name.split(".")[0]
+    target = cache_dir() / f"{name}-{_file_digest(corpus)}-{scheme}.db"
     if target.exists():
         return Index.open(target, create=False, name=name)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.partial")
     try:
         with Index.open(partial, name=name) as index:
-            index.add_texts(((r["path"], r["text"], r.get("title")) for r in read_corpus(corpus)), progress=progress)
+            index.add_texts(corpus_items(corpus), progress=progress)
         os.replace(partial, target)  # write-then-rename: a reader never sees a half-built index
     finally:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
