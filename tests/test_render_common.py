@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dupcheck.render.common import align, article_rows, display_time, excerpt, percent, threshold_percent
+from dupcheck.render.common import article_rows, char_alignment, display_time, excerpt, percent, threshold_percent
 from tests.reportfixtures import LAW_ID, NOTICE_ID, canonical_report
 
 
@@ -26,7 +26,7 @@ def test_excerpt_shortens_in_the_middle_on_one_line():
 
 
 def test_align_marks_what_each_side_lacks():
-    a = align("为了加强工作", "为加强安全工作")
+    a = char_alignment("为了加强工作", "为加强安全工作")
     assert a.segments("draft") == [("为", False), ("了", True), ("加强工作", False)]
     assert a.segments("source") == [("为加强", False), ("安全", True), ("工作", False)]
     assert a.draft_to_source == {0: 0, 2: 1, 3: 2, 4: 5, 5: 6}
@@ -34,9 +34,9 @@ def test_align_marks_what_each_side_lacks():
 
 
 def test_align_ignores_whitespace_and_width():
-    a = align("ＡＢ，\n甲 乙", "ab,甲乙")
+    a = char_alignment("ＡＢ，\n甲 乙", "ab,甲乙")
     assert not any(a.draft_changed) and not any(a.source_changed)
-    assert align("", "甲").segments("source") == [("甲", True)] and align("", "").segments("draft") == []
+    assert char_alignment("", "甲").segments("source") == [("甲", True)] and char_alignment("", "").segments("draft") == []
 
 
 _text = st.text(alphabet="甲乙丙丁，。 \nＡa", max_size=30)
@@ -44,7 +44,7 @@ _text = st.text(alphabet="甲乙丙丁，。 \nＡa", max_size=30)
 
 @given(_text, _text)
 def test_alignment_invariants(draft, source):
-    a = align(draft, source)
+    a = char_alignment(draft, source)
     assert "".join(t for t, _ in a.segments("draft")) == draft
     assert "".join(t for t, _ in a.segments("source")) == source
     # Matched characters are equal (after folding) and in the same order on both sides ...

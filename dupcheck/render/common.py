@@ -123,7 +123,7 @@ class Alignment:
         return self.draft_to_source[matched[min(k, len(matched) - 1)]]
 
 
-def align(draft: str, source: str) -> Alignment:
+def char_alignment(draft: str, source: str) -> Alignment:
     """Align two runs character by character with rapidfuzz ``Indel.opcodes`` (an LCS).
 
     Characters are compared after NFKC folding and casefolding; whitespace and zero-width
@@ -185,7 +185,7 @@ class ReportArticles:
         """The alignment of ``report.passages[index]``, ``None`` without its source text."""
         if index not in self._alignments:
             draft, source = passage_texts(self.report, self.report.passages[index])
-            self._alignments[index] = None if source is None else align(draft, source)
+            self._alignments[index] = None if source is None else char_alignment(draft, source)
         return self._alignments[index]
 
     def source_article(self, index: int, draft_lo: int | None = None, draft_hi: int | None = None) -> Article | None:
