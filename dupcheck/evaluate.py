@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 __all__ = [
     "Span",
@@ -104,15 +104,7 @@ class PanScores:
     detected_cases: int
 
     def to_dict(self) -> dict:
-        return {
-            "plagdet": self.plagdet,
-            "precision": self.precision,
-            "recall": self.recall,
-            "granularity": self.granularity,
-            "cases": self.cases,
-            "detections": self.detections,
-            "detected_cases": self.detected_cases,
-        }
+        return asdict(self)
 
 
 def detects(r: Span, s: Span) -> bool:
