@@ -1,6 +1,6 @@
 """Align a draft with one source: exact seeds, chained across small edits, verified by rapidfuzz.
 
-Works on matching keys (see :mod:`dupcheck.segment`), so script, width, punctuation, whitespace,
+Works on matching keys (see :mod:`dupcheck.matchkey`), so script, width, punctuation, whitespace,
 issuer names and article numbers no longer differ. Four steps:
 
 1. **Seeds.** Every k-gram of the draft is looked up among the k-grams of the source (64-bit
@@ -47,7 +47,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.fingerprint import kgram_hashes64
-from dupcheck.segment import NUMBER
+from dupcheck.matchkey import NUMBER
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,12 @@ from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path
 from dupcheck.fingerprint import Scheme
 from dupcheck.measure import measure
 from dupcheck.normalize import codepoints
-from dupcheck.pipeline import Source, document_features, find_passages
+from dupcheck.credit import Source, find_passages
+from dupcheck.pipeline import document_features
 from dupcheck.report import Report, Skipped, SourceMatch
 from dupcheck.retrieve import Retriever
-from dupcheck.segment import match_key
-from dupcheck.store import DocumentFeatures, DocumentRow, Store
+from dupcheck.matchkey import match_key
+from dupcheck.store import DocumentRow, PackedDocument, Store
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -69,7 +70,7 @@ def find_documents(root: str | os.PathLike) -> list[Path]:
     return found
 
 
-def _file_features(path: str, scheme: Scheme) -> DocumentFeatures | Skipped:
+def _file_features(path: str, scheme: Scheme) -> PackedDocument | Skipped:
     """Read, extract and fingerprint one file (runs in a worker process)."""
     try:
         data = Path(path).read_bytes()
@@ -79,12 +80,12 @@ def _file_features(path: str, scheme: Scheme) -> DocumentFeatures | Skipped:
         text = extract_bytes(data, path).text
     except InputError as exc:
         return Skipped(path, exc.reason)
-    return document_features(path, text, scheme, sha256=hashlib.sha256(data).hexdigest())
+    return PackedDocument.of(document_features(path, text, scheme, sha256=hashlib.sha256(data).hexdigest()))
 
 
-def _text_features(item: tuple[str, str, str | None], scheme: Scheme) -> DocumentFeatures:
+def _text_features(item: tuple[str, str, str | None], scheme: Scheme) -> PackedDocument:
     key, text, title = item
-    return document_features(key, text, scheme, title=title)
+    return PackedDocument.of(document_features(key, text, scheme, title=title))
 
 
 class Index:

@@ -32,8 +32,8 @@ from scipy.sparse.csgraph import connected_components
 from dupcheck.align import AlignParams, SeedTable, align
 from dupcheck.fingerprint import Scheme, kgram_hashes
 from dupcheck.normalize import Normalized, codepoints, nonspace_mask
-from dupcheck.pipeline import Source
-from dupcheck.segment import match_key
+from dupcheck.credit import Source
+from dupcheck.matchkey import match_key
 
 
 @dataclass(frozen=True)

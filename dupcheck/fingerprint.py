@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from dupcheck.normalize import NORMALIZER_VERSION
-from dupcheck.segment import MASKER_VERSION, gazetteer_digest
+from dupcheck.matchkey import MASKER_VERSION, gazetteer_digest
 
 _BASE = np.uint64(0x100000001B3)  # FNV prime: odd, large, spreads code points over 64 bits
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -1,40 +1,35 @@
-"""The per-document kernels that chain the stages, as top-level picklable functions.
+"""The per-document kernel of indexing, a top-level picklable function.
 
 ``document_features`` is what indexing runs for each document (in a process pool, or in a Spark
-``mapPartitions``); ``find_passages`` is what checking runs for a draft against its candidate
-sources. Both take strings and arrays and return values: no I/O.
+``mapPartitions``): matching key, winnowed fingerprints and bigram counts, as plain arrays. How
+they are packed into the index is the store's business (:meth:`dupcheck.store.PackedDocument.of`).
+What checking runs for a draft against its sources is :func:`dupcheck.credit.find_passages`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from dupcheck.align import AlignParams, KeyMatch, SeedTable, align, project
-from dupcheck.articles import NUMERAL
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
-from dupcheck.normalize import Normalized, codepoints, nonspace_count, normalize, punctuation_table
-from dupcheck.report import Passage
-from dupcheck.segment import match_key
-from dupcheck.store import DocumentFeatures
+from dupcheck.matchkey import match_key
+from dupcheck.normalize import codepoints
 
 
 @dataclass(frozen=True, eq=False)
-class Source:
-    """An indexed document prepared for alignment: its text, matching key and seed table."""
+class DocumentFeatures:
+    """What indexing computes for one document (uncompressed)."""
 
-    id: int
+    path: str
+    title: str
+    sha256: str
     text: str
-    key: Normalized
-    seeds: SeedTable
-
-    @classmethod
-    def prepare(cls, doc_id: int, text: str, params: AlignParams = AlignParams()) -> "Source":
-        key = match_key(text)
-        return cls(doc_id, text, key, SeedTable.of(key.text, params.k))
+    key_chars: int
+    fingerprints: np.ndarray  # uint32, winnowed, sorted, distinct
+    bigram_ids: np.ndarray  # uint32, sorted
+    bigram_counts: np.ndarray  # uint32
 
 
 def title_of(text: str, fallback: str) -> str:
@@ -51,7 +46,7 @@ def document_features(path: str, text: str, scheme: Scheme, title: str | None = 
     key = match_key(text)
     codes = codepoints(key.text)
     ids, counts = bigram_features(codes, scheme)
-    return DocumentFeatures.pack(
+    return DocumentFeatures(
         path=path,
         title=title or title_of(text, path),
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -60,101 +55,4 @@ def document_features(path: str, text: str, scheme: Scheme, title: str | None = 
         fingerprints=fingerprints(codes, scheme),
         bigram_ids=ids,
         bigram_counts=counts,
-    )
-
-
-def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
-    """Move ``end`` over punctuation that closes the passage (。 ” ） …), not over whitespace."""
-    table = punctuation_table()
-    stop = min(len(text), end + limit)
-    while end < stop and ord(text[end]) < 0x10000 and table[ord(text[end])] and not text[end].isspace():
-        end += 1
-    return end
-
-
-_BOUNDARY = "。；;！!？?\n"
-_LABEL = re.compile(rf"\s*(第{NUMERAL}[条條章节節编編][^\n。]{{0,16}})?\s*")
-
-
-def _snap(text: str, start: int, end: int) -> tuple[int, int]:
-    """Snap a passage to sentence boundaries where an end only grazes the neighbouring sentence.
-
-    Masked article labels match anywhere, so a passage may end with the label of the next
-    (original) article, or begin with the last characters of the previous sentence (法。).
-    """
-    last = max(text.rfind(ch, start, end - 1) for ch in _BOUNDARY)
-    if last >= start and _LABEL.fullmatch(text, last + 1, end):
-        end = last + 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-    head = min((i for i in (text.find(ch, start, min(end, start + 4)) for ch in _BOUNDARY) if i >= 0), default=-1)
-    if head >= 0 and head + 1 < end and len(text[start : head + 1].strip()) <= 3:
-        start = head + 1
-        while start < end and text[start].isspace():
-            start += 1
-    return start, end
-
-
-_LEADING_LABEL = re.compile(rf"第{NUMERAL}[条條]\s*$")
-
-
-def _label_before(text: str, start: int) -> int:
-    """Where the article label (第X条) right before ``start`` begins, or ``start`` if there is none.
-
-    A run of copied articles is often found as passages that start after the label: the
-    neighbouring passage's masked label matched first and was then snapped off it.
-    """
-    m = _LEADING_LABEL.search(text, max(0, start - 12), start)
-    return m.start() if m else start
-
-
-def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams) -> KeyMatch | None:
-    """The part of ``match`` outside draft positions already credited to a better source."""
-    free = np.flatnonzero(~taken[match.d0 : match.d1])
-    if len(free) < params.min_matched:
-        return None
-    trimmed = project(draft_key, source_key, match, match.d0 + int(free[0]), match.d0 + int(free[-1]) + 1)
-    if trimmed.similarity < params.min_similarity or trimmed.s1 - trimmed.s0 < params.min_matched // 2:
-        return None
-    return trimmed
-
-
-def find_passages(draft_text: str, draft_key: Normalized, sources: list[Source],
-                  params: AlignParams = AlignParams()) -> list[Passage]:
-    """Align the draft with each candidate source and credit every draft character to one source.
-
-    Sources are ranked by how many draft characters they explain on their own; each passage of a
-    lower-ranked source keeps only the draft text that no better source explains already.
-    """
-    aligned = []
-    for source in sources:
-        matches = align(draft_key.text, source.key.text, params, seeds=source.seeds)
-        if matches:
-            aligned.append((sum(m.d1 - m.d0 for m in matches), source, matches))
-    aligned.sort(key=lambda x: (-x[0], x[1].id))
-    taken = np.zeros(len(draft_key) + 1, dtype=bool)
-    passages = []
-    for _, source, matches in aligned:
-        kept = [t for t in (_trim(draft_key.text, source.key.text, m, taken, params) for m in matches) if t is not None]
-        for m in kept:
-            taken[m.d0 : m.d1] = True
-            passages.append(_to_passage(draft_text, draft_key, source, m))
-    passages.sort(key=lambda p: (p.draft_start, p.source_id))
-    return passages
-
-
-def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMatch) -> Passage:
-    source_text, source_key = source.text, source.key
-    a0, a1 = _snap(draft_text, *draft_key.original_span(m.d0, m.d1))
-    a1 = _extend_over_punctuation(draft_text, a1)
-    b0, b1 = _snap(source_text, *source_key.original_span(m.s0, m.s1))
-    b1 = _extend_over_punctuation(source_text, b1)
-    label_a, label_b = _label_before(draft_text, a0), _label_before(source_text, b0)
-    if label_a < a0 and label_b < b0:
-        a0, b0 = label_a, label_b
-    same = normalize(draft_text[a0:a1], drop_punctuation=True).text == normalize(source_text[b0:b1], drop_punctuation=True).text
-    return Passage(
-        draft_start=a0, draft_end=a1, source_id=source.id, source_start=b0, source_end=b1,
-        similarity=round(float(m.similarity), 4), kind="verbatim" if same else "edited",
-        chars=nonspace_count(draft_text[a0:a1]),
     )

@@ -21,10 +21,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dupcheck.errors import IndexFormatError, SchemeMismatchError
+
+if TYPE_CHECKING:
+    from dupcheck.pipeline import DocumentFeatures
 
 APPLICATION_ID = 0x44555043  # "DUPC": marks the file as a dupcheck index
 
@@ -72,10 +76,10 @@ class DocumentRow:
 
 
 @dataclass(frozen=True)
-class DocumentFeatures:
-    """What indexing one document computes, packed for storage: the input of :meth:`Store.put`.
+class PackedDocument:
+    """One document's features packed for storage: the input of :meth:`Store.put`.
 
-    Made in the worker processes, compression included, so the parent only writes rows.
+    Made in the worker processes (:meth:`of`), compression included, so the parent only writes rows.
     """
 
     path: str
@@ -89,10 +93,9 @@ class DocumentFeatures:
     bigram_counts: bytes  # packed uint32
 
     @classmethod
-    def pack(cls, *, path: str, title: str, sha256: str, text: str, key_chars: int, fingerprints: np.ndarray,
-             bigram_ids: np.ndarray, bigram_counts: np.ndarray) -> "DocumentFeatures":
-        return cls(path, title, sha256, len(text), key_chars, zlib.compress(text.encode("utf-8"), 1),
-                   pack(fingerprints, level=0), pack(bigram_ids), pack(bigram_counts))
+    def of(cls, f: "DocumentFeatures") -> "PackedDocument":
+        return cls(f.path, f.title, f.sha256, len(f.text), f.key_chars, zlib.compress(f.text.encode("utf-8"), 1),
+                   pack(f.fingerprints, level=0), pack(f.bigram_ids), pack(f.bigram_counts))
 
 
 class Store:
@@ -196,7 +199,7 @@ class Store:
     def hashes_by_path(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT path, sha256 FROM documents"))
 
-    def put(self, doc: DocumentFeatures) -> int:
+    def put(self, doc: PackedDocument) -> int:
         """Insert or replace a document (by path); call inside :meth:`transaction`."""
         self.remove(doc.path)
         cur = self.conn.execute(

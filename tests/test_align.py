@@ -2,7 +2,7 @@ import numpy as np
 
 from dupcheck.align import AlignParams, align, maximal_exact_matches, undominated
 from dupcheck.normalize import codepoints
-from dupcheck.segment import match_key
+from dupcheck.matchkey import match_key
 
 SOURCE = ("第一条为了规范行政许可的设定和实施保护公民法人和其他组织的合法权益维护公共利益和社会秩序保障和监督行政机关有效实施行政管理根据宪法制定本法"
           "第二条本法所称行政许可是指行政机关根据公民法人或者其他组织的申请经依法审查准予其从事特定活动的行为"

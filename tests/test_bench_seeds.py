@@ -1,9 +1,4 @@
-import importlib.util
-from pathlib import Path
-
-spec = importlib.util.spec_from_file_location("bench_quality_seeds", Path(__file__).resolve().parent.parent / "scripts" / "bench_quality_seeds.py")
-seeds = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(seeds)
+from bench import bench_quality_seeds as seeds
 
 
 def result(gran_worst_pass=True):

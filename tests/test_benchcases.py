@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import Indel
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
 
-import benchcases as bc  # noqa: E402
+from bench import benchcases as bc  # noqa: E402
 
 from dupcheck.baseline import Exact13  # noqa: E402
-from dupcheck.evaluate import true_copy_rate  # noqa: E402
+from bench.evaluate import true_copy_rate  # noqa: E402
 
 COMMON = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质"
 
@@ -276,9 +276,9 @@ def test_real_pairs_find_the_law_and_skip_empty_bodies():
 
 
 def test_offset_map_moves_cases_across_small_differences():
-    import bench_quality as bq
+    from bench import bench_quality as bq
 
-    from dupcheck.evaluate import Span
+    from bench.evaluate import Span
 
     a = "标题\n第一条 甲乙丙丁。\n第二条 戊己。"
     b = "标题\n\n第一条 甲乙丙丁。\n— 1 —\n第二条 戊己"
@@ -294,7 +294,7 @@ def test_offset_map_moves_cases_across_small_differences():
 def test_file_forms_keep_the_text(pools, tmp_path, form):
     pytest.importorskip("docx")
     pytest.importorskip("reportlab")
-    import bench_quality as bq
+    from bench import bench_quality as bq
 
     try:
         from dupcheck.extract import extract_path
@@ -323,7 +323,7 @@ def real_run(tmp_path_factory):
     if not (CORPUS / "manifest.jsonl").exists():
         pytest.skip("laws corpus not found beside the repository")
     pytest.importorskip("dupcheck.api")
-    import bench_quality as bq
+    from bench import bench_quality as bq
 
     corpus = bq.load_corpus(CORPUS)
     pools = bc.build_pools(corpus, seed=11)

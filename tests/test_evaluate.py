@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dupcheck.evaluate import (
+from bench.evaluate import (
     Span,
     case_recall,
     detects,

@@ -6,7 +6,7 @@ from dupcheck.align import AlignParams, chain, chain_reference, maximal_exact_ma
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
 from dupcheck.normalize import codepoints
 from dupcheck.retrieve import Retriever, smooth_idf, weigh
-from dupcheck.segment import match_key
+from dupcheck.matchkey import match_key
 
 TEXTS = [
     "第一条为了规范行政许可的设定和实施保护公民法人和其他组织的合法权益制定本法",

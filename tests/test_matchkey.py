@@ -1,6 +1,6 @@
 import pytest
 
-from dupcheck.segment import JURIS, NUMBER, match_key
+from dupcheck.matchkey import JURIS, NUMBER, match_key
 
 
 def key(text):

@@ -12,7 +12,7 @@ A draft that copies its parent document swaps the issuer (国务院 → 市人�
 - the numeral of an **article, chapter, section, paragraph or item number** (第十二条, 第3章)
   becomes ``NUMBER``, so 第五条 and 第七条 both read 第\\ue001条.
 
-The mask is a pure function of the local text, so the draft and the source, segmented
+The mask is a pure function of the local text, so the draft and the source, masked
 independently, agree. Each mask keeps the original span of everything it replaced, so reported
 offsets still land on the original characters.
 

@@ -2,9 +2,9 @@
 """Speed benchmark: index, re-index, check and audit costs on the real laws corpus, at 1/4, 1/2
 and all of it, beside the exact 13-character baseline (dupcheck/baseline.py) in the same run.
 
-    python scripts/bench_speed.py --out bench-speed.json            # the whole table (~6 min)
-    python scripts/bench_speed.py --fractions 1 --skip-audit        # quick: full corpus only
-    python scripts/bench_speed.py --profile prof/                   # pyinstrument profiles + stage timers
+    python bench/bench_speed.py --out bench-speed.json            # the whole table (~6 min)
+    python bench/bench_speed.py --fractions 1 --skip-audit        # quick: full corpus only
+    python bench/bench_speed.py --profile prof/                   # pyinstrument profiles + stage timers
 
 How each figure is measured (docs/performance.md has the table and what it means):
 
@@ -358,7 +358,7 @@ def child_audit_truth(p: dict) -> dict:
     import multiprocessing
 
     from dupcheck.extract import extract_path
-    from dupcheck.segment import match_key
+    from dupcheck.matchkey import match_key
 
     t0 = time.perf_counter()
     texts = [extract_path(f).text for f in p["files"]]
@@ -425,7 +425,7 @@ def stage_timers(files: list[str]) -> dict:
     import numpy as np
 
     from dupcheck import normalize as nz
-    from dupcheck import segment as sg
+    from dupcheck import matchkey as sg
     from dupcheck.extract import extract_bytes
     from dupcheck.fingerprint import Scheme, bigram_features, kgram_hashes, winnow
     from dupcheck.store import pack
@@ -531,7 +531,7 @@ def check_stage_timers(db: str, drafts: list[str], warmup: str, pairs: int = 300
     """Seconds per checking stage over ``drafts`` (fresh Index, cold source cache), and per audit
     stage over the first ``pairs`` candidate pairs of the index; inclusive times per function."""
     from dupcheck import align as al
-    from dupcheck import api, pipeline
+    from dupcheck import api, credit
     from dupcheck import audit as au
     from dupcheck.api import Index
     from dupcheck.retrieve import Retriever
@@ -549,12 +549,12 @@ def check_stage_timers(db: str, drafts: list[str], warmup: str, pairs: int = 300
         "candidates: TF-IDF cosine": (Retriever, "cosine"),
         "sources: text + key (cache miss)": (Index, "source"),
         "find_passages (all alignment)": (api, "find_passages"),
-        "  align": (pipeline, "align"),
+        "  align": (credit, "align"),
         "    maximal_exact_matches": (al, "maximal_exact_matches"),
         "    chain (Python DP)": (al, "chain"),
         "    rapidfuzz Indel.opcodes": (proxy, "opcodes"),
         "    rapidfuzz Indel.similarity": (proxy, "normalized_similarity"),
-        "  _to_passage (re-normalizes)": (pipeline, "_to_passage"),
+        "  _to_passage (re-normalizes)": (credit, "_to_passage"),
         "measure": (api, "measure"),
     }
     try:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """The quality targets over several seeds and corpora, as one table (docs/quality.md, "Targets").
 
-    python scripts/bench_quality_seeds.py                       # seeds 1-5 national, 1-3 local: ≈ 4 min on 2 cores
-    python scripts/bench_quality_seeds.py --national 1,2 --local ""
+    python bench/bench_quality_seeds.py                       # seeds 1-5 national, 1-3 local: ≈ 4 min on 2 cores
+    python bench/bench_quality_seeds.py --national 1,2 --local ""
 
 Each run is ``bench_quality.py --systems dupcheck --no-real-pairs`` with its own seed (and, for
 the local corpus, ``--regions`` of the local regulations), so every run draws other drafts from
@@ -31,7 +31,7 @@ def _seeds(text: str) -> list[int]:
 
 
 def run(seed: int, regions: str | None, out: Path, corpus: Path | None) -> dict:
-    cmd = [sys.executable, str(ROOT / "scripts" / "bench_quality.py"), "--seed", str(seed),
+    cmd = [sys.executable, str(ROOT / "bench" / "bench_quality.py"), "--seed", str(seed),
            "--systems", "dupcheck", "--no-real-pairs", "--out", str(out)]
     if regions:
         cmd += ["--regions", regions]

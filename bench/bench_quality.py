@@ -1,12 +1,12 @@
 #!/usr/bin/env python
 """Quality benchmark: disguised copies with exact ground truth, and real parent/child pairs.
 
-    python scripts/bench_quality.py --seed 1 --drafts-per-disguise 40 --out results.json
-    python scripts/bench_quality.py --systems baseline --no-real-pairs      # quick
+    python bench/bench_quality.py --seed 1 --drafts-per-disguise 40 --out results.json
+    python bench/bench_quality.py --systems baseline --no-real-pairs      # quick
 
 Every figure is measured for each system side by side; ``baseline`` is the exact 13-character
 rule (dupcheck/baseline.py), ``dupcheck`` the library's Index.  What the cases are and what
-each measure means: docs/quality.md and scripts/benchcases.py.  Exit code 0 whatever the
+each measure means: docs/quality.md and bench/benchcases.py.  Exit code 0 whatever the
 targets say (the table says PASS/FAIL); 2 on a usage or input error.
 """
 
@@ -27,12 +27,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
 import numpy as np  # noqa: E402
 
-import benchcases as bc  # noqa: E402
-from dupcheck.evaluate import (  # noqa: E402
+from bench import benchcases as bc  # noqa: E402
+from bench.evaluate import (  # noqa: E402
     Span,
     false_alarm,
     pan_scores,
@@ -474,7 +473,7 @@ def print_tables(summary: dict, out=print) -> None:
 
 def explain(results: list[Result], sysname: str, pools, limit: int, out=print) -> None:
     """Print the text around missed and falsely reported characters of the worst drafts."""
-    from dupcheck.evaluate import case_recall
+    from bench.evaluate import case_recall
 
     docs = pools.docs
     scored = []

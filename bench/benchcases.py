@@ -56,8 +56,8 @@ from functools import lru_cache
 import numpy as np
 
 from dupcheck.baseline import K as GRAM, sorted_searchsorted, gram_hashes, nonspace_prefix, normalize_exact
-from dupcheck.evaluate import Span, true_copy_rate, true_top_source
-from dupcheck.segment import jurisdiction_spans
+from bench.evaluate import Span, true_copy_rate, true_top_source
+from dupcheck.matchkey import jurisdiction_spans
 
 INFO_END = "<!-- INFO END -->"
 ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百千零〇两]+\s?条(?:之[一二三四五六七八九十]+)?")
@@ -170,7 +170,7 @@ def _without_issuer(title: str) -> str:
     Regulations on one subject from different places are drafted from each other (the copying
     dupcheck exists to find, disguised by the very place-name swap of the ``subst`` disguise), so
     they belong to one family and never sit on both sides of the split.  The issuer names are
-    dupcheck's gazetteer and organ list (``segment.jurisdiction_spans``).
+    dupcheck's gazetteer and organ list (``matchkey.jurisdiction_spans``).
     """
     spans = jurisdiction_spans(title)
     if spans and spans[0][0] == 0 and len(title) - spans[0][1] >= 3:
