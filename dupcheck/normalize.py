@@ -35,7 +35,8 @@ _PUNCT_FORMS = {
     "—": "-", "–": "-", "―": "-", "－": "-", "‐": "-", "‑": "-", "─": "-",
     "…": ".", "⋯": ".", "～": "~", "〜": "~", "・": "·", "•": "·", "‧": "·",
 }
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+"""Invisible characters that count as whitespace: never matched, never counted in a rate."""
 
 SPACE = " "  # every whitespace character folds to this, then is dropped
 
@@ -51,7 +52,7 @@ def _fold_table() -> dict[int, int]:
         ch = chr(cp)
         if ch.isspace():
             table[cp] = ord(SPACE)
-    for ch in _ZERO_WIDTH:
+    for ch in ZERO_WIDTH:
         table[ord(ch)] = ord(SPACE)
     return table
 
@@ -169,6 +170,12 @@ def nonspace_mask(text: str) -> np.ndarray:
     bmp = codes < 0x10000
     mask[bmp] = ~_space_table()[codes[bmp]]
     return mask
+
+
+def is_space(ch: str) -> bool:
+    """True for whitespace and zero-width characters: what no rate counts and no match compares."""
+    cp = ord(ch)
+    return bool(_space_table()[cp]) if cp < 0x10000 else False
 
 
 def nonspace_count(text: str) -> int:

@@ -72,3 +72,12 @@ def test_article_rows_of_the_canonical_report():
         ("第五条", [(NOTICE_ID, "", (4,))], 28, 46),
     ]
     assert rows[2].matches[0].kind == "edited" and rows[2].matches[0].similarity == canonical_report().passages[1].similarity
+
+
+def test_alignment_folds_as_the_match_does():
+    # The match folds traditional characters with OpenCC and punctuation to one form; the report's
+    # diff must not mark what the match treats as equal (NFKC alone keeps 國 and 勵 apart).
+    a = char_alignment("國家獎勵，", "国家奖励,")
+    assert not any(a.draft_changed) and not any(a.source_changed)
+    b = char_alignment("国家\u200b奖励", "国家 奖励")
+    assert not any(b.draft_changed) and not any(b.source_changed)

@@ -9,16 +9,14 @@ legal texts, which articles of the draft copy which articles of the sources.
 from __future__ import annotations
 
 import bisect
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
 from dupcheck.articles import Article, article_at, split_articles
-from dupcheck.normalize import nonspace_count
+from dupcheck.normalize import fold, is_space, nonspace_count
 from dupcheck.report import Passage, Report
 
 # The words a filing clerk reads for Passage.kind.
@@ -72,20 +70,6 @@ def excerpt(text: str, limit: int) -> str:
 # Character-level alignment of a passage with its source run
 
 
-# Not compared: whitespace (never a difference) and zero-width characters (invisible).
-_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
-
-
-def _compared(c: str) -> bool:
-    return not c.isspace() and c not in _ZERO_WIDTH
-
-
-@lru_cache(maxsize=4096)
-def _key(c: str) -> str:
-    # Width and case do not make a difference a reader should see marked.
-    return unicodedata.normalize("NFKC", c).casefold()
-
-
 @dataclass(frozen=True)
 class Alignment:
     """A character alignment of a draft run with a source run (whitespace ignored).
@@ -126,15 +110,20 @@ class Alignment:
 def char_alignment(draft: str, source: str) -> Alignment:
     """Align two runs character by character with rapidfuzz ``Indel.opcodes`` (an LCS).
 
-    Characters are compared after NFKC folding and casefolding; whitespace and zero-width
-    characters are left out of the comparison and never marked as changed.
+    Characters are compared as the match compares them, after dupcheck's own folding
+    (:func:`dupcheck.normalize.fold`: traditional → simplified, width, punctuation forms), so
+    國/国 or a full-width comma is never marked as an edit; whitespace and zero-width characters
+    are left out of the comparison and never marked as changed. Latin letters are also compared
+    without case (ＡＢ and ab are not an edit a reader needs to see).
     """
-    di = [i for i, c in enumerate(draft) if _compared(c)]
-    si = [j for j, c in enumerate(source) if _compared(c)]
+    draft_key = [c.casefold() for c in fold(draft)]  # one key per character (ß.casefold() is "ss")
+    source_key = [c.casefold() for c in fold(source)]
+    di = [i for i, c in enumerate(draft) if not is_space(c)]
+    si = [j for j, c in enumerate(source) if not is_space(c)]
     draft_changed = [False] * len(draft)
     source_changed = [False] * len(source)
     draft_to_source: dict[int, int] = {}
-    for op in Indel.opcodes([_key(draft[i]) for i in di], [_key(source[j]) for j in si]):
+    for op in Indel.opcodes([draft_key[i] for i in di], [source_key[j] for j in si]):
         if op.tag == "equal":
             for k in range(op.src_end - op.src_start):
                 draft_to_source[di[op.src_start + k]] = si[op.dest_start + k]
