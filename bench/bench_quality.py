@@ -41,6 +41,7 @@ from bench.evaluate import (  # noqa: E402
     true_top_source,
     verdict_f1,
 )
+from dupcheck.normalize import ZERO_WIDTH  # noqa: E402
 
 THRESHOLD = 0.8
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "laws"
@@ -156,7 +157,7 @@ def write_form(draft: bc.Draft, form: str, folder: Path) -> Path:
     return path
 
 
-_ZERO_WIDTH = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff"}
+_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH))
 
 
 def offset_map(a: str, b: str) -> tuple[np.ndarray, int]:

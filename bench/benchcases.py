@@ -55,9 +55,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from dupcheck.baseline import K as GRAM, sorted_searchsorted, gram_hashes, nonspace_prefix, normalize_exact
+from dupcheck.baseline import K as GRAM, gram_hashes, normalize_exact, sorted_searchsorted
 from bench.evaluate import Span, true_copy_rate, true_top_source
 from dupcheck.matchkey import jurisdiction_spans
+from dupcheck.normalize import ZERO_WIDTH, nonspace_prefix
 
 INFO_END = "<!-- INFO END -->"
 ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百千零〇两]+\s?条(?:之[一二三四五六七八九十]+)?")
@@ -117,7 +118,7 @@ class Doc:
         return "\n" not in self.text
 
 
-_INVISIBLE = " \t\u3000\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = " \t\u3000" + "".join(sorted(ZERO_WIDTH))
 
 
 def body_lines(raw: str) -> list[str]:

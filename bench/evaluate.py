@@ -53,6 +53,10 @@ import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
+from dupcheck.normalize import nonspace_mask
+
 __all__ = [
     "Span",
     "PanScores",
@@ -200,18 +204,18 @@ def pan_scores(cases: Sequence[Span], detections: Sequence[Span]) -> PanScores:
 
 
 def _covered_nonspace(text: str, spans: Iterable[Span]) -> tuple[int, int]:
-    """(non-whitespace characters inside any span's draft run, all non-whitespace characters)."""
-    covered = bytearray(len(text))
+    """(counted characters inside any span's draft run, all counted characters).
+
+    A counted character is what every rate of dupcheck counts (:func:`dupcheck.normalize.nonspace_mask`:
+    not whitespace, not zero-width), so the true rate and a measured one are in the same unit.
+    """
+    counted = nonspace_mask(text)
+    covered = np.zeros(len(text), dtype=bool)
     for sp in spans:
         a, b = max(0, sp.draft_start), min(sp.draft_end, len(text))
         if b > a:
-            covered[a:b] = b"\x01" * (b - a)
-    total = copied = 0
-    for ch, c in zip(text, covered):
-        if not ch.isspace():
-            total += 1
-            copied += c
-    return copied, total
+            covered[a:b] = True
+    return int((covered & counted).sum()), int(counted.sum())
 
 
 def true_copy_rate(text: str, spans: Iterable[Span]) -> float:

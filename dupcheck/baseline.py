@@ -39,6 +39,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from dupcheck.measure import measure
+from dupcheck.normalize import codepoints, nonspace_prefix
 from dupcheck.report import Passage, Report, SourceMatch
 
 __all__ = ["Exact13", "Mem", "normalize_exact", "nonspace_prefix", "gram_hashes", "exact_runs_bruteforce", "select_passages"]
@@ -60,25 +62,6 @@ def _drop_table() -> np.ndarray:
     return t
 
 
-@lru_cache(maxsize=1)
-def _space_table() -> np.ndarray:
-    t = np.zeros(0x10000, dtype=bool)
-    for cp in range(0x10000):
-        t[cp] = chr(cp).isspace()
-    return t
-
-
-def nonspace_prefix(text: str) -> np.ndarray:
-    """``p[i]`` = non-whitespace characters in ``text[:i]`` (length ``len(text) + 1``)."""
-    cps = _codes(text)
-    ns = np.ones(cps.size, dtype=np.int64)
-    bmp = cps < 0x10000
-    ns[bmp] = ~_space_table()[cps[bmp]]
-    out = np.zeros(cps.size + 1, dtype=np.int64)
-    np.cumsum(ns, out=out[1:])
-    return out
-
-
 def sorted_searchsorted(table: np.ndarray, q: np.ndarray, side: str = "left") -> np.ndarray:
     """``np.searchsorted`` with the queries sorted first (about twice as fast on big tables)."""
     order = np.argsort(q, kind="stable")
@@ -91,13 +74,9 @@ def _is_dropped(ch: str) -> bool:
     return ch.isspace() or unicodedata.category(ch).startswith("P")
 
 
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-
 def normalize_exact(text: str) -> tuple[np.ndarray, np.ndarray]:
     """(code points with whitespace and punctuation dropped, their offsets in ``text``)."""
-    cps = _codes(text)
+    cps = codepoints(text)
     if cps.size == 0:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64)
     table = _drop_table()
@@ -286,47 +265,29 @@ class Exact13:
         pieces = select_passages(self.mems(dcodes), dcodes.size, self.k)
 
         prefix = nonspace_prefix(text)
-        nonspace = np.diff(prefix)
-        total = int(prefix[-1])
-
-        quote = np.zeros(len(text) + 1, dtype=np.int64)
-        qmask = _quote_mask(text)
-        np.cumsum(qmask * nonspace, out=quote[1:])
-
         passages = []
-        per_source: dict[int, int] = {}
-        copied_in_quotes = 0
         for m in pieces:
             ds = int(dpos[m.d])
             de = int(dpos[m.d + m.length - 1]) + 1
             spos = self._norm_pos[m.doc]
             ss = int(spos[m.s])
             se = int(spos[m.s + m.length - 1]) + 1
-            chars = int(prefix[de] - prefix[ds])
-            copied_in_quotes += int(quote[de] - quote[ds])
-            passages.append(Passage(ds, de, m.doc, ss, se, 1.0, "verbatim", chars))
-            per_source[m.doc] = per_source.get(m.doc, 0) + chars
-        copied = sum(p.chars for p in passages)
+            passages.append(Passage(ds, de, m.doc, ss, se, 1.0, "verbatim", int(prefix[de] - prefix[ds])))
+        # The rates as dupcheck counts them (measure.py): the two systems differ only in matching.
+        rates = measure(text, [(p.draft_start, p.draft_end, p.source_id) for p in passages])
         sources = tuple(
-            SourceMatch(
-                id=i,
-                title=self._titles[i],
-                path=self._keys[i],
-                rate=(c / total if total else 0.0),
-                copied_chars=c,
-            )
-            for i, c in sorted(per_source.items(), key=lambda kv: (-kv[1], kv[0]))
+            SourceMatch(id=i, title=self._titles[i], path=self._keys[i], rate=rates.rate(c), copied_chars=c)
+            for i, c in sorted(rates.source_chars.items(), key=lambda kv: (-kv[1], kv[0]))
         )
-        rate = copied / total if total else 0.0
         return Report(
             path=path,
-            total_chars=total,
-            copied_chars=copied,
-            copy_rate=rate,
-            copy_rate_excluding_quotes=((copied - copied_in_quotes) / total if total else 0.0),
-            max_source_rate=(sources[0].rate if sources else 0.0),
+            total_chars=rates.total_chars,
+            copied_chars=rates.copied_chars,
+            copy_rate=rates.copy_rate,
+            copy_rate_excluding_quotes=rates.copy_rate_excluding_quotes,
+            max_source_rate=rates.max_source_rate,
             threshold=threshold,
-            flagged=rate >= threshold,
+            flagged=rates.copy_rate >= threshold,
             sources=sources,
             passages=tuple(passages),
             text=text,
@@ -336,20 +297,3 @@ class Exact13:
 
     def close(self) -> None:
         pass
-
-
-def _quote_mask(text: str) -> np.ndarray:
-    """1 for characters inside 《…》 titles and “…” quotations (delimiters included)."""
-    mask = np.zeros(len(text), dtype=np.int64)
-    for open_, close in (("《", "》"), ("“", "”")):
-        start = 0
-        while True:
-            a = text.find(open_, start)
-            if a < 0:
-                break
-            b = text.find(close, a + 1)
-            if b < 0:
-                break
-            mask[a : b + 1] = 1
-            start = b + 1
-    return mask

@@ -178,6 +178,13 @@ def is_space(ch: str) -> bool:
     return bool(_space_table()[cp]) if cp < 0x10000 else False
 
 
+def nonspace_prefix(text: str) -> np.ndarray:
+    """``p[i]`` = characters of ``text[:i]`` a rate counts (length ``len(text) + 1``, int64)."""
+    out = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(nonspace_mask(text), out=out[1:])
+    return out
+
+
 def nonspace_count(text: str) -> int:
     """Characters of ``text`` that are not whitespace."""
     return int(nonspace_mask(text).sum())
