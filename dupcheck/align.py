@@ -47,7 +47,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.fingerprint import kgram_hashes64
-from dupcheck.matchkey import NUMBER
+from dupcheck.matchkey import MASKED_ARTICLE_LABEL, NUMBER
 
 
 @dataclass(frozen=True)
@@ -308,7 +308,7 @@ def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:
     return end_a, end_b
 
 
-_LABEL = "第" + NUMBER + "条"
+_LABEL = MASKED_ARTICLE_LABEL
 
 
 def _before_label(window: str) -> str:

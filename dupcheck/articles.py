@@ -15,15 +15,22 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-NUMERAL = "[一二三四五六七八九十百千零〇两兩0-9０-９]+"
-"""The numeral of an article label in original text (traditional 兩 and full-width digits too)."""
+# The one definition of an article or heading label (第十二条, 第3章) for every module.
+KEY_NUMERAL_CHARS = "零〇一二三四五六七八九十百千两0-9"
+"""The characters of a label numeral in normalized text (simplified, half-width): the match key."""
+NUMERAL = f"[{KEY_NUMERAL_CHARS}兩０-９]+"
+"""The numeral of a label in original text (traditional 兩 and full-width digits too)."""
+ARTICLE_UNIT = "[条條]"
+"""条: the unit of an article label."""
+HEADING_UNIT = "[章节節编編]"
+"""章, 节, 编: the units of the headings that group articles."""
 _INDENT = r"[ \t\u3000\u00a0]*"
 
 # An article heading: at a line beginning, after optional indentation.
 # 第一百二十条之一 (an article inserted by an amendment) is one label.
-_ARTICLE = re.compile(rf"^{_INDENT}(第{NUMERAL}[条條](?:之{NUMERAL})?)", re.MULTILINE)
+_ARTICLE = re.compile(rf"^{_INDENT}(第{NUMERAL}{ARTICLE_UNIT}(?:之{NUMERAL})?)", re.MULTILINE)
 # A heading that ends the article before it: 第一章 总则, 第二节 …, 第三编 …
-_HEADING = re.compile(rf"^{_INDENT}第{NUMERAL}[章节编節編]", re.MULTILINE)
+_HEADING = re.compile(rf"^{_INDENT}第{NUMERAL}{HEADING_UNIT}", re.MULTILINE)
 
 
 @dataclass(frozen=True)

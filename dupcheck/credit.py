@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dupcheck.align import AlignParams, KeyMatch, SeedTable, align, project
-from dupcheck.articles import NUMERAL
+from dupcheck.articles import ARTICLE_UNIT, HEADING_UNIT, NUMERAL
 from dupcheck.matchkey import match_key
 from dupcheck.normalize import Normalized, nonspace_count, normalize, punctuation_table
 from dupcheck.report import Passage
@@ -47,7 +47,7 @@ def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
 
 
 _BOUNDARY = "。；;！!？?\n"
-_LABEL = re.compile(rf"\s*(第{NUMERAL}[条條章节節编編][^\n。]{{0,16}})?\s*")
+_LABEL = re.compile(rf"\s*(第{NUMERAL}(?:{ARTICLE_UNIT}|{HEADING_UNIT})[^\n。]{{0,16}})?\s*")
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -69,7 +69,7 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_LEADING_LABEL = re.compile(rf"第{NUMERAL}[条條]\s*$")
+_LEADING_LABEL = re.compile(rf"第{NUMERAL}{ARTICLE_UNIT}\s*$")
 
 
 def _label_before(text: str, start: int) -> int:

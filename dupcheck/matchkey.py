@@ -31,13 +31,17 @@ from importlib import resources
 
 import numpy as np
 
+from dupcheck.articles import KEY_NUMERAL_CHARS
 from dupcheck.normalize import Normalized, codepoints, from_codepoints, normalize
 
 JURIS = "\ue000"
 NUMBER = "\ue001"
 
-_NUMERAL = "零〇一二三四五六七八九十百千两0123456789"
-_ARTICLE_RE = re.compile(f"第([{_NUMERAL}]+)(?=[条章节款项编目])")
+MASKED_ARTICLE_LABEL = "第" + NUMBER + "条"
+"""An article label (第五条) as it reads in the match key."""
+
+# Every numbered unit is masked: 条/章/节/编 (articles.py's labels) and 款/项/目 in cross-references.
+_ARTICLE_RE = re.compile(f"第([{KEY_NUMERAL_CHARS}]+)(?=[条章节款项编目])")
 
 _ORGANS = ["人民代表大会常务委员会", "人民代表大会", "人大常委会", "常务委员会", "人民政府"]
 _SCOPES = [

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
 
+from dupcheck.articles import ARTICLE_UNIT, HEADING_UNIT, NUMERAL
 from dupcheck.errors import InputError
 
 # pdfminer logs a warning per glyph for common font quirks (hundreds for one Chrome-made PDF).
@@ -193,7 +194,7 @@ def _strip_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
 
 _FINAL = re.compile(r"[。！？；：….!?;:][”’\"'」』）)]*$")
 _NEW_PARAGRAPH = re.compile(
-    rf"第[\d{_NUM_CN}千两]+[条章节编](?:\s|$)"  # 第十二条 / 第二章, followed by a space as in headings
+    rf"第{NUMERAL}(?:{ARTICLE_UNIT}|{HEADING_UNIT})(?:\s|$)"  # 第十二条 / 第二章, then a space as in headings
     rf"|[{_NUM_CN}]+、"  # 一、
     rf"|[（(][\d{_NUM_CN}]+[）)]"  # （一） (1)
     r"|\d+[.．、](?!\d)"  # 1. 1、 but not 1.5
