@@ -47,7 +47,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.fingerprint import kgram_hashes64
-from dupcheck.matchkey import MASKED_ARTICLE_LABEL, NUMBER
+from dupcheck.matchkey import MASKED_ARTICLE_LABEL
 
 
 @dataclass(frozen=True)
