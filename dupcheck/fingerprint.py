@@ -25,7 +25,16 @@ from dupcheck.matchkey import MASKER_VERSION, gazetteer_digest
 _BASE = np.uint64(0x100000001B3)  # FNV prime: odd, large, spreads code points over 64 bits
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_SHIFTS = (30, 27, 31)  # splitmix64's xor-shifts
 BIGRAM_FEATURES = 1 << 18
+
+
+def _constants_digest() -> str:
+    """The hash's constants, so that changing one changes the scheme an index records."""
+    import hashlib
+
+    spec = f"{int(_BASE):x}:{int(_MIX1):x}:{int(_MIX2):x}:{_SHIFTS}"
+    return hashlib.sha256(spec.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class Scheme:
     w: int = 8  # winnowing window: shared runs of >= w + k - 1 = 15 key characters are always found
     seed: int = 0x5EED_D0C5
     hash: str = "poly64-splitmix64-u32"
+    hash_constants: str = ""
     normalizer: str = NORMALIZER_VERSION
     masker: str = MASKER_VERSION
     gazetteer: str = ""
@@ -43,18 +53,26 @@ class Scheme:
 
     @classmethod
     def current(cls) -> "Scheme":
-        return cls(gazetteer=gazetteer_digest())
+        return cls(gazetteer=gazetteer_digest(), hash_constants=_constants_digest())
+
+    def digest(self) -> str:
+        """A short name of the whole scheme (e.g. for cache file names)."""
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:8]
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    x = x ^ (x >> np.uint64(30))
+    a, b, c = (np.uint64(s) for s in _SHIFTS)
+    x = x ^ (x >> a)
     x = x * _MIX1
-    x = x ^ (x >> np.uint64(27))
+    x = x ^ (x >> b)
     x = x * _MIX2
-    return x ^ (x >> np.uint64(31))
+    return x ^ (x >> c)
 
 
 def kgram_hashes64(codes: np.ndarray, k: int, seed: int = 0) -> np.ndarray:

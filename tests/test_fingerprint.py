@@ -1,7 +1,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from dupcheck.fingerprint import Scheme, kgram_hashes, kgram_hashes_reference, winnow, winnow_reference
+from dupcheck.fingerprint import Scheme, kgram_hashes, kgram_hashes64, kgram_hashes_reference, winnow, winnow_reference
 from dupcheck.normalize import codepoints
 
 SCHEME = Scheme.current()
@@ -40,3 +40,22 @@ def test_winnowing_guarantee(shared, left, right):
     ha, hb = kgram_hashes(a, s.k, s.seed), kgram_hashes(b, s.k, s.seed)
     fa, fb = set(ha[winnow(ha, s.w)].tolist()), set(hb[winnow(hb, s.w)].tolist())
     assert fa & fb
+
+
+def test_hash_values_are_pinned():
+    # Literal values: changing a mixing constant, a shift or the polynomial changes every stored
+    # fingerprint, so an old index would open and silently mismatch. Such a change must change
+    # these values and the scheme an index records (hash_constants), never pass unnoticed.
+    codes = codepoints("中华人民共和国宪法第一条")
+    assert kgram_hashes(codes, 8, SCHEME.seed).tolist() == [657100486, 1262872901, 1331689892, 343868910, 318091627]
+    assert kgram_hashes64(codepoints("中华人民共和国"), 3, 7)[:3].tolist() == [
+        12700506641407641306, 11997529996366400681, 3625919473673223367]
+    assert SCHEME.hash_constants == "48cbb0dd159b"
+
+
+def test_scheme_records_the_hash_constants(monkeypatch):
+    from dupcheck import fingerprint
+
+    monkeypatch.setattr(fingerprint, "_MIX1", np.uint64(0xBF58476D1CE4E5B7))
+    assert Scheme.current().hash_constants != SCHEME.hash_constants
+    assert Scheme.current().digest() != SCHEME.digest()
