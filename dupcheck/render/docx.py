@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import io
 import os
 import re
 import zipfile
@@ -100,12 +101,24 @@ def annotate_docx(report: Report, out_path: str | os.PathLike, *, draft_path: st
     draft, or ``None``) a new document holds ``report.text``, one paragraph per line.
     """
     out = Path(out_path)
+    if draft_path is not None and Path(draft_path).is_file() and out.resolve() == Path(draft_path).resolve():
+        raise ParameterError(f"out_path: {str(out)!r} is the draft itself; write the annotated copy to another file")
+    _annotated_document(report, draft_path).save(str(out))
+    return out
+
+
+def render_docx(report: Report, *, draft_path: str | os.PathLike | None = None) -> bytes:
+    """The annotated .docx as bytes (the ``docx`` format); see :func:`annotate_docx`."""
+    buffer = io.BytesIO()
+    _annotated_document(report, draft_path).save(buffer)
+    return buffer.getvalue()
+
+
+def _annotated_document(report: Report, draft_path: str | os.PathLike | None) -> DocxDocument:
     if draft_path is not None and not Path(draft_path).is_file():
         raise InputError(str(draft_path), "file not found")
     if draft_path is not None and _is_docx(Path(draft_path)):
         source = Path(draft_path)
-        if out.resolve() == source.resolve():
-            raise ParameterError(f"out_path: {str(out)!r} is the draft itself; write the annotated copy to another file")
         try:
             document = docx.Document(str(source))
         except Exception as e:  # python-docx, zipfile and lxml raise many kinds for a broken package
@@ -119,8 +132,7 @@ def annotate_docx(report: Report, out_path: str | os.PathLike, *, draft_path: st
     else:
         document, paragraphs = _new_document(report)
     _annotate(document, paragraphs, report)
-    document.save(str(out))
-    return out
+    return document
 
 
 def _new_document(report: Report) -> tuple[DocxDocument, list[DocxParagraph]]:

@@ -7,7 +7,8 @@ as :class:`~rich.text.Text`, never as markup, so a title containing ``[bold]`` p
 
 from __future__ import annotations
 
-from typing import Sequence
+import io
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console
@@ -46,6 +47,15 @@ def render_terminal(
         console.print(
             Text(f"共 {len(results)} 个文件：检测 {len(reports)} 篇，超过阈值 {flagged} 篇，未能读取 {len(skipped)} 个。")
         )
+
+
+def render_text(results: Sequence[Report | Skipped], *, width: int = 100, color: bool = False,
+                show_passages: int = 5, show_sources: int = 10) -> str:
+    """The terminal report as a string (with ANSI colours only if ``color``): the ``text`` format."""
+    console = Console(file=io.StringIO(), width=width, force_terminal=color, color_system="standard" if color else None,
+                      highlight=False)
+    render_terminal(results, console, show_passages=show_passages, show_sources=show_sources)
+    return console.file.getvalue()  # type: ignore[attr-defined]
 
 
 def _render_report(report: Report, console: Console, *, show_passages: int, show_sources: int) -> None:
