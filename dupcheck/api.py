@@ -16,7 +16,6 @@ import hashlib
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +31,7 @@ from dupcheck.pipeline import document_features
 from dupcheck.report import Report, Skipped, SourceMatch
 from dupcheck.retrieve import Retriever
 from dupcheck.matchkey import match_key
+from dupcheck.safety import clean_text, worker_pool
 from dupcheck.store import DocumentRow, PackedDocument, Store
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -50,7 +50,7 @@ class UpdateResult:
 
 def check_threshold(threshold: float) -> float:
     if not isinstance(threshold, (int, float)) or not 0.0 <= float(threshold) <= 1.0:
-        raise ParameterError(f"threshold must be between 0 and 1 (0.8 means 80%), got {threshold!r}")
+        raise ParameterError(f"阈值必须在 0 到 1 之间（0.8 表示 80%），收到的是 {threshold!r}")
     return float(threshold)
 
 
@@ -60,7 +60,7 @@ def find_documents(root: str | os.PathLike) -> list[Path]:
     if root.is_file():
         return [root]
     if not root.is_dir():
-        raise InputError(str(root), "no such file or folder")
+        raise InputError(str(root), "文件或文件夹不存在")
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -75,7 +75,7 @@ def _file_features(path: str, scheme: Scheme) -> PackedDocument | Skipped:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return Skipped(path, f"cannot read file ({exc.strerror or exc})")
+        return Skipped(path, f"无法读取文件（{exc.strerror or exc}）")
     try:
         text = extract_bytes(data, path).text
     except InputError as exc:
@@ -139,7 +139,7 @@ class Index:
     def add_texts(self, items: Iterable[tuple[str, str, str | None]], *, progress: Progress | None = None,
                   workers: int | None = None) -> UpdateResult:
         """Index in-memory texts: ``(key, text, title)``; the key is stored as the document's path."""
-        items = list(items)
+        items = [(key, clean_text(text), title) for key, text, title in items]  # no lone surrogates
         known = self.store.hashes_by_path()
         todo = [it for it in items if known.get(it[0]) != hashlib.sha256(it[1].encode("utf-8")).hexdigest()]
         changed = {it[0] for it in todo}
@@ -164,7 +164,7 @@ class Index:
                 try:
                     digest = hashlib.sha256(Path(p).read_bytes()).hexdigest()
                 except OSError as exc:
-                    skipped.append(Skipped(p, f"cannot read file ({exc.strerror or exc})"))
+                    skipped.append(Skipped(p, f"无法读取文件（{exc.strerror or exc}）"))
                     continue
                 if digest == known[p]:
                     unchanged.append(p)
@@ -200,7 +200,7 @@ class Index:
                 if progress:
                     progress(n, total)
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:  # workers die with this process, never hold its pipes
             for n, r in enumerate(pool.map(fn, items, [self.scheme] * total, chunksize=16), 1):
                 yield r
                 if progress:
@@ -250,8 +250,15 @@ class Index:
 
     def check_text(self, text: str, *, path: str = "<text>", threshold: float = 0.8,
                    exclude: Iterable[str] = ()) -> Report:
-        """Check a draft given as text; ``exclude`` names indexed paths not to count as sources."""
+        """Check a draft given as text; ``exclude`` names indexed paths not to count as sources.
+
+        Lone surrogates (from a bad decoder upstream) are read as U+FFFD, one for one, so offsets
+        still refer to ``text``; anything but a ``str`` is a :class:`ParameterError`.
+        """
         threshold = check_threshold(threshold)
+        if not isinstance(text, str):
+            raise ParameterError(f"text 必须是字符串（str），收到的是 {type(text).__name__}")
+        text = clean_text(text)
         key = match_key(text)
         retriever = self.retriever()
         excluded = set(exclude)

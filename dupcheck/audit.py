@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import connected_components
 from dupcheck.align import AlignParams, SeedTable, align
 from dupcheck.fingerprint import Scheme, kgram_hashes
 from dupcheck.normalize import Normalized, codepoints, nonspace_mask
+from dupcheck.safety import worker_init
 from dupcheck.credit import Source
 from dupcheck.matchkey import match_key
 
@@ -197,7 +198,7 @@ def _pool_map(fn, items: list, workers: int, progress=None, total: int | None = 
     chunks = [items[k : k + 64] for k in range(0, len(items), 64)]
     out: list = []
     if workers > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_init) as pool:
             for part in pool.imap_unordered(fn, chunks):
                 out.extend(part)
                 if progress:

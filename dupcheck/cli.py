@@ -1,11 +1,18 @@
 """The ``dupcheck`` command: thin commands over the library API, one call each.
 
-Exit codes (documented in the README):
+Exit codes (documented in the README); an error is never read as a verdict:
 
 - 0 — every draft checked and under the threshold (or the command succeeded);
-- 1 — at least one draft (or, for ``audit``, one pair) is at or over the threshold;
-- 2 — a usage error, a file that could not be read, or an index that could not be opened.
-  With several drafts, the readable ones are still checked and reported.
+- 1 — every draft was read, and at least one (or, for ``audit``, one pair) is at or over the threshold;
+- 2 — a usage error (bad option or value, unusable output path) or a draft that could not be read.
+  With several drafts the readable ones are still checked and reported, every unreadable one is
+  named on stderr, and 2 wins over 1;
+- 3 — the index (or the cache folder) cannot be used: missing, not an index, another scheme,
+  empty (0 documents: checking would pass every draft), locked by a writer past the wait,
+  read-only, disk full, an I/O error;
+- 130 / 143 — interrupted (Ctrl-C / SIGTERM); the index is left as it was.
+
+Every message is one line in Chinese; file names that are not valid UTF-8 are printed readably.
 
 Defaults come from the environment where set: ``DUPCHECK_DB``, ``DUPCHECK_THRESHOLD``.
 """
@@ -18,9 +25,12 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from dupcheck.errors import DupcheckError, InputError
+from dupcheck.errors import DupcheckError, EmptyIndexError, InputError, OutputError, ParameterError, StoreError
+from dupcheck.safety import Terminated, display
 
-EXIT_OK, EXIT_OVER, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_OVER, EXIT_ERROR, EXIT_INDEX = 0, 1, 2, 3
+MAX_WORKERS = 64
+_STALE_REBUILD = r"\.rebuild-(?P<pid>\d+)(?:-wal|-shm|-journal)?"
 
 
 def _env_threshold(default: float) -> float:
@@ -28,7 +38,7 @@ def _env_threshold(default: float) -> float:
     try:
         return float(value) if value else default
     except ValueError:
-        raise DupcheckError(f"DUPCHECK_THRESHOLD must be a number between 0 and 1, got {value!r}") from None
+        raise ParameterError(f"DUPCHECK_THRESHOLD 必须是 0 到 1 之间的数，收到的是 {value!r}") from None
 
 
 def _stderr_console():
@@ -60,19 +70,45 @@ def _open_index(db: str | None, *, create: bool = False):
 
     db = db or os.environ.get("DUPCHECK_DB")
     if db:
-        return Index.open(db, create=create)
-    with _progress("首次使用，正在建立默认语料库索引 (first use: indexing the default corpus)", True) as progress:
-        return Index.default(progress=progress)
+        index = Index.open(db, create=create)
+    else:
+        with _progress("首次使用，正在建立默认语料库索引", True) as progress:
+            index = Index.default(progress=progress)
+    _refuse_empty(index, db or "默认语料库")
+    return index
+
+
+def _refuse_empty(index, name: str) -> None:
+    """An index of 0 documents would pass every draft at 0%: refuse (exit 3), never a silent pass."""
+    if index.store.document_count() == 0:
+        index.close()
+        raise EmptyIndexError(f"{display(name)}: 索引中没有任何文档（0 篇），查重结果会全部为 0%；"
+                              "请先用 `dupcheck index 文件夹 --db 索引文件` 建立索引")
+
+
+def _say_waiting(path: str, timeout: float) -> None:
+    print(f"dupcheck: 索引 {display(path)} 正被另一个 dupcheck index 写入，等待它结束（最多 {timeout:g} 秒）…",
+          file=sys.stderr, flush=True)
 
 
 def cmd_index(args) -> int:
-    from dupcheck.errors import IndexFormatError
+    import re
 
+    from dupcheck.errors import IndexFormatError
+    from dupcheck.safety import remove_stale
+    from dupcheck.store import classify
+
+    db = Path(args.db)
+    remove_stale(db.parent if str(db.parent) else ".", re.compile(re.escape(db.name) + _STALE_REBUILD))
     try:
         result, total = _index_into(args.db, args, rebuild=args.rebuild)
     except IndexFormatError:
         if not args.rebuild or not Path(args.db).exists():
             raise
+        kind = classify(args.db)
+        if kind not in ("dupcheck", "empty"):
+            what = "其他程序的 SQLite 数据库" if kind == "sqlite" else "不是 dupcheck 索引的文件"
+            raise IndexFormatError(f"{display(args.db)}: 是{what}，--rebuild 不会覆盖它；请换一个 --db 路径") from None
         # The old file cannot be opened (another scheme, not an index): build a new one beside
         # it and rename it over, so an interrupted rebuild still leaves the old file in place.
         target = f"{args.db}.rebuild-{os.getpid()}"
@@ -85,10 +121,10 @@ def cmd_index(args) -> int:
             for suffix in ("", "-wal", "-shm"):
                 Path(target + suffix).unlink(missing_ok=True)
     for skipped in result.skipped:
-        print(f"skipped: {skipped.path}: {skipped.reason}", file=sys.stderr)
+        print(f"已跳过: {display(skipped.path)}: {skipped.reason}", file=sys.stderr)
     if not args.quiet:
-        print(f"{args.db}: {total} documents; added {len(result.added)}, updated {len(result.updated)}, "
-              f"unchanged {len(result.unchanged)}, removed {len(result.removed)}, skipped {len(result.skipped)}",
+        print(f"{display(args.db)}: 共 {total} 篇文档；新增 {len(result.added)}，更新 {len(result.updated)}，"
+              f"未变 {len(result.unchanged)}，删除 {len(result.removed)}，跳过 {len(result.skipped)}",
               file=sys.stderr)
     return EXIT_ERROR if result.skipped and args.strict else EXIT_OK
 
@@ -96,7 +132,8 @@ def cmd_index(args) -> int:
 def _index_into(db: str, args, *, rebuild: bool):
     from dupcheck.api import Index
 
-    with Index.open(db) as index, _progress("indexing", not args.quiet) as progress:
+    with Index.open(db) as index, _progress("正在建立索引", not args.quiet) as progress:
+        index.store.on_wait = _say_waiting
         # One write transaction: with --rebuild, readers see the old documents until the new
         # ones are all in, and an interrupted run leaves the index as it was.
         with index.store.transaction():
@@ -111,12 +148,50 @@ def _index_into(db: str, args, *, rebuild: bool):
         return result, len(index)
 
 
-def _output_path(option: str, draft: str, many: bool, suffix: str) -> Path:
+def _output_paths(option: str | None, drafts: list[str], suffix: str, flag: str) -> list[Path] | None:
+    """Where each draft's report goes; checked before any work. One draft: ``option`` is the file
+    (its folder is made), or an existing folder to write into. Several: a folder (made if missing),
+    one file per draft with distinct names (draft.html; draft.txt.html and draft.docx.html when
+    stems meet; then -2, -3 …): one report never overwrites another."""
+    if not option:
+        return None
     target = Path(option)
-    if many:
-        target.mkdir(parents=True, exist_ok=True)
-        return target / (Path(draft).stem + suffix)
-    return target
+    if len(drafts) == 1 and not target.is_dir():
+        if target.exists() and not target.is_file():
+            raise OutputError(f"{flag} {display(option)}: 不是普通文件，无法写入报告；请换一个文件名")
+        _make_folder(target.parent, flag)
+        return [target]
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{flag} {display(option)}: 是一个文件；检查多篇草稿时请给一个文件夹（每篇一个报告）")
+    _make_folder(target, flag)
+    stems = [Path(d).stem for d in drafts]
+    names, used = [], set()
+    for d, stem in zip(drafts, stems):
+        base = stem if stems.count(stem) == 1 else Path(d).name
+        name, n = base + suffix, 1
+        while name in used:
+            n += 1
+            name = f"{base}-{n}{suffix}"
+        used.add(name)
+        names.append(target / name)
+    return names
+
+
+def _make_folder(folder: Path, flag: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{flag} {display(folder)}: 无法创建文件夹（{exc.strerror or exc}）；请换一个可写的位置") from None
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"{flag} {display(folder)}: 文件夹不可写；请换一个可写的位置")
+
+
+def _shown(r):
+    """The report as renderers get it: file names readable (not valid UTF-8 ones included)."""
+    import dataclasses
+
+    sources = tuple(dataclasses.replace(s, path=display(s.path), title=display(s.title)) for s in r.sources)
+    return dataclasses.replace(r, path=display(r.path), sources=sources)
 
 
 def cmd_check(args) -> int:
@@ -126,39 +201,46 @@ def cmd_check(args) -> int:
     from dupcheck.api import check_threshold
 
     check_threshold(threshold)
+    html_paths = _output_paths(args.html, args.drafts, ".html", "--html")
+    docx_paths = _output_paths(args.annotate, args.drafts, ".dupcheck.docx", "--annotate")
+    if args.output:
+        _make_folder(Path(args.output).parent, "--output")
     with _open_index(args.db) as index:
         results = index.check_many(args.drafts, threshold=threshold)
-    many = len(args.drafts) > 1
+    shown = [_shown(r) if isinstance(r, Report) else Skipped(display(r.path), r.reason) for r in results]
     if args.format == "json":
         from dupcheck.render import render_json
 
-        _write(render_json(results) + "\n", args.output)
+        _write(render_json(shown) + "\n", args.output)
     else:
         from rich.console import Console
 
         from dupcheck.render import render_terminal
 
         if args.output:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                render_terminal(results, Console(file=fh, width=120))
+            with _open_output(args.output) as fh:
+                render_terminal(shown, Console(file=fh, width=120))
         else:
-            render_terminal(results, Console())
-    for r in results:
+            render_terminal(shown, Console())
+    for n, (r, s) in enumerate(zip(results, shown)):
         if isinstance(r, Report):
-            if args.html:
+            if html_paths:
                 from dupcheck.render import render_html
 
-                _output_path(args.html, r.path, many, ".html").write_text(
-                    render_html(r, corpus_name=r.corpus), encoding="utf-8")
-            if args.annotate:
+                _write(render_html(s, corpus_name=s.corpus), str(html_paths[n]), flag="--html")
+            if docx_paths:
                 from dupcheck.render import annotate_docx
 
-                annotate_docx(r, _output_path(args.annotate, r.path, many, ".dupcheck.docx"), draft_path=r.path)
-    if not many and results and isinstance(results[0], Skipped):
-        print(f"dupcheck: {results[0].path}: {results[0].reason}", file=sys.stderr)
-    if any(isinstance(r, Report) and r.flagged for r in results):
-        return EXIT_OVER
-    return EXIT_ERROR if any(isinstance(r, Skipped) for r in results) else EXIT_OK
+                try:
+                    annotate_docx(s, docx_paths[n], draft_path=r.path)
+                except OSError as exc:
+                    raise OutputError(f"--annotate {display(docx_paths[n])}: 无法写入（{exc.strerror or exc}）") from None
+    for r in results:
+        if isinstance(r, Skipped):  # every unreadable draft is named, even beside a flagged one
+            print(f"dupcheck: {display(r.path)}: {r.reason}", file=sys.stderr)
+    if any(isinstance(r, Skipped) for r in results):
+        return EXIT_ERROR  # an error wins over the verdict: not every draft was checked
+    return EXIT_OVER if any(r.flagged for r in results) else EXIT_OK
 
 
 def cmd_extract(args) -> int:
@@ -176,51 +258,98 @@ def cmd_audit(args) -> int:
         from dupcheck.api import Index
 
         index = Index.open(":memory:", name=str(args.source))
-        with _progress("indexing", True) as progress:
+        with _progress("正在建立索引", True) as progress:
             result = index.sync(args.source, progress=progress)
         for skipped in result.skipped:
-            print(f"skipped: {skipped.path}: {skipped.reason}", file=sys.stderr)
+            print(f"已跳过: {display(skipped.path)}: {skipped.reason}", file=sys.stderr)
     elif args.db and not args.source:
         from dupcheck.api import Index
 
         index = Index.open(args.db, create=False)
+        _refuse_empty(index, args.db)
     else:
-        raise DupcheckError("audit takes a folder or --db INDEX (one of them)")
-    with index, _progress("auditing", True) as progress:
+        raise ParameterError("audit 需要一个文件夹或 --db 索引文件（二者选一）")
+    with index, _progress("正在比对", True) as progress:
         result = audit_index(index, threshold=threshold, progress=progress)
     _write(render_audit(result, args.format), args.output)
     return EXIT_OVER if result.pairs else EXIT_OK
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, flag: str = "--output") -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        with _open_output(output, flag) as fh:
+            fh.write(text)
     else:
         sys.stdout.write(text)
         if not text.endswith("\n"):
             sys.stdout.write("\n")
 
 
+@contextmanager
+def _open_output(output: str, flag: str = "--output"):
+    try:
+        fh = open(output, "w", encoding="utf-8", errors="backslashreplace")
+    except IsADirectoryError:
+        raise OutputError(f"{flag} {display(output)}: 是一个文件夹；请给一个文件名") from None
+    except OSError as exc:
+        raise OutputError(f"{flag} {display(output)}: 无法写入（{exc.strerror or exc}）；请换一个可写的位置") from None
+    with fh:
+        yield fh
+
+
+def _workers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"必须是 1 到 {MAX_WORKERS} 之间的整数，收到的是 {value!r}") from None
+    if not 1 <= n <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"必须是 1 到 {MAX_WORKERS} 之间的整数，收到的是 {value!r}")
+    return n
+
+
+def _threshold(value: str) -> float:
+    try:
+        t = float(value)
+    except ValueError:
+        t = float("nan")
+    if not 0.0 <= t <= 1.0:
+        raise argparse.ArgumentTypeError(f"必须在 0 到 1 之间（0.8 表示 80%），收到的是 {value!r}")
+    return t
+
+
+def _nonempty(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("不能为空")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, in Chinese, exit 2
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"dupcheck: 参数错误：{message}（用 dupcheck --help 查看用法）\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="dupcheck", description="Duplication checker for Chinese government documents (公文查重).")
+    ap = _Parser(prog="dupcheck", description="Duplication checker for Chinese government documents (公文查重).")
     from dupcheck import __version__
 
     ap.add_argument("--version", action="version", version=f"dupcheck {__version__}")
-    sub = ap.add_subparsers(dest="command", required=True)
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("index", help="index every .txt/.md/.docx/.pdf under DIR (only new or changed files)")
     p.add_argument("source", help="a folder of documents, or a corpus file (.jsonl/.jsonl.xz)")
-    p.add_argument("--db", required=True, help="the index file (SQLite) to create or update")
+    p.add_argument("--db", required=True, type=_nonempty, help="the index file (SQLite) to create or update")
     p.add_argument("--rebuild", action="store_true", help="start from an empty index")
-    p.add_argument("--workers", type=int, default=None, help="processes for extraction (default: all cores)")
+    p.add_argument("--workers", type=_workers, default=None,
+                   help=f"processes for extraction, 1 to {MAX_WORKERS} (default: all cores, at most 8)")
     p.add_argument("--strict", action="store_true", help="exit 2 when any file was skipped")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("check", help="check drafts against an index (default: the shipped corpus)")
     p.add_argument("drafts", nargs="+", help="draft files (.txt/.md/.docx/.pdf)")
-    p.add_argument("--db", help="the index file (default: $DUPCHECK_DB, else the shipped default corpus)")
-    p.add_argument("--threshold", type=float, default=None, help="flag drafts at or over this copy rate (default 0.8)")
+    p.add_argument("--db", type=_nonempty, help="the index file (default: $DUPCHECK_DB, else the shipped default corpus)")
+    p.add_argument("--threshold", type=_threshold, default=None, help="flag drafts at or over this copy rate (default 0.8)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--output", "-o", help="write the text/JSON report here instead of stdout")
     p.add_argument("--html", help="write an HTML report (a folder when several drafts)")
@@ -234,8 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="all pairs of documents in a collection that copy each other")
     p.add_argument("source", nargs="?", help="a folder of documents (indexed in memory)")
-    p.add_argument("--db", help="an existing index to audit instead of a folder")
-    p.add_argument("--threshold", type=float, default=None, help="report pairs at or over this copy rate (default 0.5)")
+    p.add_argument("--db", type=_nonempty, help="an existing index to audit instead of a folder")
+    p.add_argument("--threshold", type=_threshold, default=None, help="report pairs at or over this copy rate (default 0.5)")
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_audit)
@@ -243,20 +372,55 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    import sqlite3
+
+    from dupcheck.safety import install_sigterm, is_disk_full
+
+    for stream in (sys.stdout, sys.stderr):  # a name that is not UTF-8 never ends in a traceback
+        with _suppress():
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error (2): a code, not an exception
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    install_sigterm()
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"dupcheck: {exc.path}: {exc.reason}", file=sys.stderr)
+        print(f"dupcheck: {display(exc.path)}: {exc.reason}", file=sys.stderr)
         return EXIT_ERROR
+    except StoreError as exc:
+        print(f"dupcheck: {exc}", file=sys.stderr)
+        return EXIT_INDEX
     except DupcheckError as exc:
         print(f"dupcheck: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("dupcheck: interrupted (the index is unchanged)", file=sys.stderr)
+        print("dupcheck: 已中断（索引保持原样）", file=sys.stderr)
         return 130
+    except Terminated:
+        print("dupcheck: 已终止（索引保持原样）", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return EXIT_OK
+    except (OSError, sqlite3.Error) as exc:  # never a traceback, never exit 1
+        if is_disk_full(exc):
+            where = display(getattr(exc, "filename", None) or "")
+            print(f"dupcheck: 磁盘已满{('：' + where) if where else ''}；请腾出磁盘空间后重试", file=sys.stderr)
+        else:
+            name = getattr(exc, "filename", None)
+            print(f"dupcheck: 读写失败{('：' + display(name)) if name else ''}（{getattr(exc, 'strerror', None) or exc}）",
+                  file=sys.stderr)
+        return EXIT_INDEX
+    except MemoryError:
+        print("dupcheck: 内存不足，无法完成（请减少 --workers 或分批处理）", file=sys.stderr)
+        return EXIT_INDEX
+
+
+def _suppress():
+    import contextlib
+
+    return contextlib.suppress(Exception)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def test_several_drafts_go_on_past_a_bad_one(db, tmp_path, capsys):
     bad.write_bytes(b"%PDF-1.4\n%%EOF garbage")
     copy = tmp_path / "copy.txt"
     copy.write_text(LAW_A, encoding="utf-8")
-    assert main(["check", str(bad), str(copy), "--db", db, "--format", "json"]) == 1
+    assert main(["check", str(bad), str(copy), "--db", db, "--format", "json"]) == 2  # the unreadable one is not hidden
     out = json.loads(capsys.readouterr().out)
     assert "error" in out[0] and out[0]["path"] == str(bad)
     assert out[1]["copy_rate"] > 0.95
@@ -150,7 +150,7 @@ def test_index_rebuild_replaces_documents_in_one_step(tmp_path, capsys):
     assert main(["index", str(corpus), "--db", db, "-q"]) == 0
     (corpus / "b.md").unlink()
     assert main(["index", str(corpus), "--db", db, "--rebuild"]) == 0
-    assert "added 1" in capsys.readouterr().err
+    assert "新增 1" in capsys.readouterr().err
     with Index.open(db) as index:
         assert [d.path for d in index.documents()] == [str(corpus / "a.txt")]
     # An index of another scheme cannot be opened; --rebuild replaces it.
@@ -158,7 +158,7 @@ def test_index_rebuild_replaces_documents_in_one_step(tmp_path, capsys):
     conn.execute("UPDATE meta SET value='{}' WHERE key='scheme'")
     conn.commit()
     conn.close()
-    assert main(["index", str(corpus), "--db", db, "-q"]) == 2
+    assert main(["index", str(corpus), "--db", db, "-q"]) == 3  # an index that cannot be used
     assert "--rebuild" in capsys.readouterr().err
     assert main(["index", str(corpus), "--db", db, "-q", "--rebuild"]) == 0
     with Index.open(db) as index:

@@ -101,7 +101,7 @@ def test_index_built_with_another_scheme_refuses_to_open(tmp_path):
     conn.execute("UPDATE meta SET value=? WHERE key='scheme'", (json.dumps(scheme),))
     conn.commit()
     conn.close()
-    with pytest.raises(SchemeMismatchError, match="k: index has 13, dupcheck uses 8"):
+    with pytest.raises(SchemeMismatchError, match="k: 索引为 13，本版本为 8"):
         Index.open(db)
 
 
@@ -115,9 +115,9 @@ def test_not_an_index(tmp_path):
     conn.execute("CREATE TABLE t (x)")
     conn.commit()
     conn.close()
-    with pytest.raises(IndexFormatError, match="not a dupcheck index"):
+    with pytest.raises(IndexFormatError, match="不是 dupcheck 索引"):
         Index.open(other)
-    with pytest.raises(IndexFormatError, match="no such index"):
+    with pytest.raises(IndexFormatError, match="索引不存在"):
         Index.open(tmp_path / "missing.db", create=False)
 
 
