@@ -66,49 +66,23 @@ def _open_index(db: str | None, *, create: bool = False):
 
 
 def cmd_index(args) -> int:
-    from dupcheck.errors import IndexFormatError
+    from dupcheck.api import Index
 
-    try:
-        result, total = _index_into(args.db, args, rebuild=args.rebuild)
-    except IndexFormatError:
-        if not args.rebuild or not Path(args.db).exists():
-            raise
-        # The old file cannot be opened (another scheme, not an index): build a new one beside
-        # it and rename it over, so an interrupted rebuild still leaves the old file in place.
-        target = f"{args.db}.rebuild-{os.getpid()}"
-        try:
-            result, total = _index_into(target, args, rebuild=False)
-            for suffix in ("-wal", "-shm"):
-                Path(args.db + suffix).unlink(missing_ok=True)
-            os.replace(target, args.db)
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(target + suffix).unlink(missing_ok=True)
+    with _progress("建立索引 (indexing)", not args.quiet) as progress:
+        if args.rebuild:
+            result = Index.rebuild(args.db, args.source, progress=progress, workers=args.workers)
+        else:
+            with Index.open(args.db) as index:
+                result = index.sync(args.source, progress=progress, workers=args.workers)
     for skipped in result.skipped:
         print(f"skipped: {skipped.path}: {skipped.reason}", file=sys.stderr)
     if not args.quiet:
+        with Index.open(args.db, create=False) as index:
+            total = len(index)
         print(f"{args.db}: {total} documents; added {len(result.added)}, updated {len(result.updated)}, "
               f"unchanged {len(result.unchanged)}, removed {len(result.removed)}, skipped {len(result.skipped)}",
               file=sys.stderr)
     return EXIT_ERROR if result.skipped and args.strict else EXIT_OK
-
-
-def _index_into(db: str, args, *, rebuild: bool):
-    from dupcheck.api import Index
-
-    with Index.open(db) as index, _progress("indexing", not args.quiet) as progress:
-        # One write transaction: with --rebuild, readers see the old documents until the new
-        # ones are all in, and an interrupted run leaves the index as it was.
-        with index.store.transaction():
-            if rebuild:
-                index.remove([d.path for d in index.documents()])
-            if Path(args.source).suffix in (".jsonl", ".xz", ".gz"):
-                from dupcheck.corpus import corpus_items
-
-                result = index.add_texts(corpus_items(args.source), progress=progress, workers=args.workers)
-            else:
-                result = index.sync(args.source, progress=progress, workers=args.workers)
-        return result, len(index)
 
 
 def _output_path(option: str, draft: str, many: bool, suffix: str) -> Path:
@@ -169,27 +143,45 @@ def cmd_extract(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from dupcheck.audit import audit_index, render_audit
+    from dupcheck.api import Index, check_threshold
+    from dupcheck.audit import render_audit
 
-    threshold = args.threshold if args.threshold is not None else _env_threshold(0.5)
+    threshold = check_threshold(args.threshold if args.threshold is not None else _env_threshold(0.5))
     if args.source and not args.db:
-        from dupcheck.api import Index
-
         index = Index.open(":memory:", name=str(args.source))
-        with _progress("indexing", True) as progress:
+        with _progress("建立索引 (indexing)", True) as progress:
             result = index.sync(args.source, progress=progress)
         for skipped in result.skipped:
             print(f"skipped: {skipped.path}: {skipped.reason}", file=sys.stderr)
     elif args.db and not args.source:
-        from dupcheck.api import Index
-
         index = Index.open(args.db, create=False)
     else:
         raise DupcheckError("audit takes a folder or --db INDEX (one of them)")
-    with index, _progress("auditing", True) as progress:
-        result = audit_index(index, threshold=threshold, progress=progress)
-    _write(render_audit(result, args.format), args.output)
-    return EXIT_OVER if result.pairs else EXIT_OK
+    with index, _stage_progress() as progress:
+        audit = index.audit(threshold=threshold, progress=progress, workers=args.workers)
+    _write(render_audit(audit, args.format), args.output)
+    return EXIT_OVER if audit.pairs else EXIT_OK
+
+
+@contextmanager
+def _stage_progress():
+    """A rich progress bar per audit stage (names in Chinese) with an ETA, on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("剩余"), TimeRemainingColumn(), console=_stderr_console()) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def _write(text: str, output: str | None) -> None:
@@ -236,8 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", help="a folder of documents (indexed in memory)")
     p.add_argument("--db", help="an existing index to audit instead of a folder")
     p.add_argument("--threshold", type=float, default=None, help="report pairs at or over this copy rate (default 0.5)")
-    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument("--format", choices=("text", "json", "csv", "groups", "groups-json", "groups-csv"), default="text",
+                   help="pairs (text/json/csv) or the groups of documents that copy each other (groups, groups-json, groups-csv)")
     p.add_argument("--output", "-o")
+    p.add_argument("--workers", type=int, default=None, help="processes for alignment (default: all cores)")
     p.set_defaults(func=cmd_audit)
     return ap
 
