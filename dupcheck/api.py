@@ -18,24 +18,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dupcheck import pool
 from dupcheck.align import AlignParams
 from dupcheck.corpus import corpus_items, is_corpus_file
+from dupcheck.credit import Source, find_passages
 from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
 from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path
 from dupcheck.fingerprint import Scheme
+from dupcheck.matchkey import match_key
 from dupcheck.measure import measure
 from dupcheck.normalize import codepoints
-from dupcheck.credit import Source, find_passages
 from dupcheck.pipeline import document_features
+from dupcheck.postings import LazyRetriever, PostingsWriter, is_current
 from dupcheck.report import Report, Skipped, SourceMatch
 from dupcheck.retrieve import Retriever
-from dupcheck.matchkey import match_key
-from dupcheck.postings import LazyRetriever, PostingsWriter, is_current
 from dupcheck.store import DocumentRow, PackedDocument, Store, unpack
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ class Index:
     # -- opening
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True, name: str | None = None,
-             params: AlignParams = AlignParams()) -> "Index":
+             params: AlignParams = AlignParams()) -> Index:
         """Open (or create) the index at ``path``; ``":memory:"`` makes a throw-away one."""
         scheme = Scheme.current()
         store = Store.open(path, scheme.as_dict(), create=create)
@@ -119,7 +119,7 @@ class Index:
 
     @classmethod
     def default(cls, corpus: str | os.PathLike | None = None, *, params: AlignParams = AlignParams(),
-                progress: Progress | None = None, workers: int | None = None) -> "Index":
+                progress: Progress | None = None, workers: int | None = None) -> Index:
         """The shipped default corpus (package data; or ``corpus``, a corpus file), indexed on first
         use into a cache file (:mod:`dupcheck.default`)."""
         from dupcheck.default import open_default
@@ -160,7 +160,7 @@ class Index:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -272,7 +272,7 @@ class Index:
         return self._retriever
 
     def audit(self, *, threshold: float = 0.5, progress: StageProgress | None = None,
-              workers: int | None = None) -> "AuditResult":
+              workers: int | None = None) -> AuditResult:
         """Every pair of indexed documents that copy each other at ``threshold`` or more (either
         direction), and the groups they form (:mod:`dupcheck.audit`)."""
         from dupcheck.audit import audit_collection
@@ -349,8 +349,8 @@ class Index:
             text=text,
             source_texts={s.id: self.source(s.id).text for s in matches},
             corpus=self.name,
-            checked_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            checked_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         )
 
 
-__all__ = ["Index", "UpdateResult", "find_documents", "check_threshold", "DupcheckError"]
+__all__ = ["DupcheckError", "Index", "UpdateResult", "check_threshold", "find_documents"]

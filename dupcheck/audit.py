@@ -33,10 +33,10 @@ from scipy.sparse.csgraph import connected_components
 
 from dupcheck import pool
 from dupcheck.align import AlignParams, SeedTable, align
-from dupcheck.fingerprint import Scheme, kgram_hashes
-from dupcheck.normalize import Normalized, codepoints, nonspace_mask
 from dupcheck.credit import Source
+from dupcheck.fingerprint import Scheme, kgram_hashes
 from dupcheck.matchkey import match_key
+from dupcheck.normalize import Normalized, codepoints, nonspace_mask
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ class PostingsWriter:
         _set(conn, "generation", self.store.generation())
         self.added, self.removed_bigrams = [], []
 
-    def start(self) -> "PostingsWriter":
+    def start(self) -> PostingsWriter:
         """Call at the start of the transaction: appending is only right onto postings that are current."""
         ensure_tables(self.store.conn)
         self._fresh = is_current(self.store)
@@ -233,7 +233,7 @@ class LazyRetriever(Retriever):
     ``max_df``, ``scheme``, :meth:`containment` and :meth:`cosine` (per live document row).
     """
 
-    def __init__(self, store, scheme: Scheme) -> None:  # noqa: D107 (no Retriever.__init__: nothing is loaded)
+    def __init__(self, store, scheme: Scheme) -> None:  # Retriever.__init__ not called: nothing is loaded here
         conn = store.conn
         self.store = store
         self.hashes = self.owners = self.tfidf = None
