@@ -292,8 +292,14 @@ def child_dupcheck_check(p: dict) -> dict:
     batch_seconds = time.perf_counter() - t
     index.close()
     return {"open_seconds": open_seconds, "open_maxrss_mb": open_rss, "documents": len(retriever),
-            "fingerprints": int(len(retriever.hashes)), "groups": groups, "batch_seconds": batch_seconds,
+            "fingerprints": _fingerprint_count(retriever), "groups": groups, "batch_seconds": batch_seconds,
             "batch_drafts": len(reports), "maxrss_self_mb": _maxrss_mb()}
+
+
+def _fingerprint_count(retriever) -> int:
+    if getattr(retriever, "segments", None) is not None:  # postings read lazily from the index
+        return int(sum(len(s.hashes) for s in retriever.segments))
+    return int(len(retriever.hashes))
 
 
 def child_baseline(p: dict) -> dict:
@@ -327,14 +333,13 @@ def child_baseline(p: dict) -> dict:
 
 def child_audit(p: dict) -> dict:
     from dupcheck.api import Index
-    from dupcheck.audit import audit_index
 
     t0 = time.perf_counter()
     index = Index.open(p["db"], create=False)
     index.retriever()
     open_seconds = time.perf_counter() - t0
     t = time.perf_counter()
-    result = audit_index(index, threshold=p["threshold"])
+    result = index.audit(threshold=p["threshold"])
     audit_seconds = time.perf_counter() - t
     index.close()
     return {"open_seconds": open_seconds, "audit_seconds": audit_seconds, "seconds": open_seconds + audit_seconds,
@@ -343,31 +348,26 @@ def child_audit(p: dict) -> dict:
             "maxrss_self_mb": _maxrss_mb(), "maxrss_children_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
 
 
-_TRUTH: dict = {}
-
-
-def _truth_rows(rows: list[tuple[int, int]]) -> list[tuple[int, int, float, float]]:
+def _truth_pair(pair: tuple[int, int], shared: tuple) -> tuple[int, int, float, float]:
     from dupcheck.audit import pair_rates
 
-    texts, keys = _TRUTH["texts"], _TRUTH["keys"]
-    return [(i, j, *pair_rates(texts[i], keys[i], texts[j], keys[j])[:2]) for i, j in rows]
+    texts, keys = shared
+    i, j = pair
+    return (i, j, *pair_rates(texts[i], keys[i], texts[j], keys[j])[:2])
 
 
 def child_audit_truth(p: dict) -> dict:
     """Every pair of the sample compared with the audit's exact kernel (the exhaustive answer)."""
-    import multiprocessing
-
+    from dupcheck import pool
     from dupcheck.extract import extract_path
     from dupcheck.matchkey import match_key
 
     t0 = time.perf_counter()
     texts = [extract_path(f).text for f in p["files"]]
-    _TRUTH.update(texts=texts, keys=[match_key(t) for t in texts])
     n = len(texts)
     rows = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    chunks = [rows[k : k + 256] for k in range(0, len(rows), 256)]
-    with multiprocessing.get_context("fork").Pool(p.get("workers", 2)) as pool:
-        results = [r for part in pool.imap_unordered(_truth_rows, chunks) for r in part]
+    results = list(pool.imap(_truth_pair, rows, shared=(texts, [match_key(t) for t in texts]),
+                             workers=p.get("workers", 2), chunksize=256))
     pairs = [[p["files"][i], p["files"][j], ab, ba] for i, j, ab, ba in results if max(ab, ba) >= p["threshold"]]
     near = sum(1 for *_, ab, ba in results if p["threshold"] - 0.1 <= max(ab, ba) < p["threshold"])
     return {"seconds": time.perf_counter() - t0, "documents": n, "compared": len(rows), "pairs": sorted(pairs),
@@ -379,7 +379,6 @@ def child_profile(p: dict) -> dict:
     from pyinstrument import Profiler
 
     from dupcheck.api import Index
-    from dupcheck.audit import audit_index
 
     out_dir = Path(p["out_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -409,7 +408,7 @@ def child_profile(p: dict) -> dict:
             small.sync(p["audit_folder"])
             small.retriever()
             _, times["audit_quarter_workers1"] = profiled(
-                "audit", lambda: audit_index(small, threshold=THRESHOLD_AUDIT, workers=1))
+                "audit", lambda: small.audit(threshold=THRESHOLD_AUDIT, workers=1))
     times["stages_index"] = stage_timers(p["files"])
     times["stages_check"] = check_stage_timers(db, p["drafts"], p["warmup"])
     return times
@@ -499,10 +498,9 @@ def check_stage_timers(db: str, drafts: list[str], warmup: str, pairs: int = 300
     from dupcheck import api, credit
     from dupcheck import audit as au
     from dupcheck.api import Index
-    from dupcheck.retrieve import Retriever
 
     index = Index.open(db, create=False)
-    index.retriever()
+    Retriever = type(index.retriever())
     index.check(warmup)
     index._sources.clear()
     proxy = _IndelProxy(al.Indel)
@@ -530,7 +528,9 @@ def check_stage_timers(db: str, drafts: list[str], warmup: str, pairs: int = 300
             total = time.perf_counter() - t
         check = {"drafts": len(drafts), "total": total, "seconds": clock.seconds, "calls": clock.calls}
         retriever = index.retriever()
-        cands = au.candidate_pairs(retriever, min_share=max(0.02, THRESHOLD_AUDIT / 4))[:pairs]
+        hashes, owners = retriever.fingerprint_table() if hasattr(retriever, "fingerprint_table") else (retriever.hashes, retriever.owners)
+        cands = au.candidate_pairs(hashes, owners, len(retriever), max_df=retriever.max_df,
+                                   min_share=max(0.02, THRESHOLD_AUDIT / 4))[0][:pairs]
         texts = {}
         for row in sorted(set(cands.ravel().tolist())):
             text = index.store.text(int(retriever.doc_ids[row]))

@@ -14,27 +14,38 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from dupcheck import pool
 from dupcheck.align import AlignParams
-from dupcheck.errors import DupcheckError, InputError, ParameterError
+from dupcheck.corpus import corpus_items, is_corpus_file
+from dupcheck.credit import Source, find_passages
+from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
 from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path
 from dupcheck.fingerprint import Scheme
+from dupcheck.matchkey import match_key
 from dupcheck.measure import measure
 from dupcheck.normalize import codepoints
-from dupcheck.credit import Source, find_passages
 from dupcheck.pipeline import document_features
+from dupcheck.postings import LazyRetriever, PostingsWriter, is_current
 from dupcheck.report import Report, Skipped, SourceMatch
 from dupcheck.retrieve import Retriever
-from dupcheck.matchkey import match_key
-from dupcheck.safety import clean_text, worker_pool
-from dupcheck.store import DocumentRow, PackedDocument, Store
+from dupcheck.safety import clean_text, display, remove_stale
+from dupcheck.store import classify
+from dupcheck.store import DocumentRow, PackedDocument, Store, unpack
+
+if TYPE_CHECKING:
+    from dupcheck.audit import AuditResult
 
 Progress = Callable[[int, int], None]  # (done, total)
+StageProgress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,13 @@ class UpdateResult:
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = field(default=())
+
+
+def remove_stale_rebuilds(path: str | os.PathLike) -> None:
+    """Remove what a killed rebuild of the index at ``path`` left beside it (only when its process is gone)."""
+    if str(path) != ":memory:":
+        name = re.escape(Path(path).name)
+        remove_stale(Path(path).parent, re.compile(name + r"\.rebuild-(?P<pid>\d+)(?:-wal|-shm|-journal)?"))
 
 
 def check_threshold(threshold: float) -> float:
@@ -103,23 +121,62 @@ class Index:
     # -- opening
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True, name: str | None = None,
-             params: AlignParams = AlignParams()) -> "Index":
+             params: AlignParams = AlignParams()) -> Index:
         """Open (or create) the index at ``path``; ``":memory:"`` makes a throw-away one."""
         scheme = Scheme.current()
         store = Store.open(path, scheme.as_dict(), create=create)
         return cls(store, scheme, params, name or Path(str(path)).name)
 
     @classmethod
-    def default(cls, *, progress: Progress | None = None) -> "Index":
-        """The shipped default corpus (corpora/), indexed on first use into a cache file."""
-        from dupcheck.corpus import open_default
+    def default(cls, corpus: str | os.PathLike | None = None, *, params: AlignParams = AlignParams(),
+                progress: Progress | None = None, workers: int | None = None) -> Index:
+        """The shipped default corpus (package data; or ``corpus``, a corpus file), indexed on first
+        use into a cache file (:mod:`dupcheck.default`)."""
+        from dupcheck.default import open_default
 
-        return open_default(progress=progress)
+        return open_default(corpus, params=params, progress=progress, workers=workers)
+
+    @classmethod
+    def rebuild(cls, path: str | os.PathLike, source: str | os.PathLike, *, progress: Progress | None = None,
+                workers: int | None = None, on_wait: Callable[[str, float], None] | None = None) -> UpdateResult:
+        """Make the index at ``path`` hold exactly the documents of ``source`` (a folder or a corpus file).
+
+        An index that opens is rebuilt in one write transaction (readers see the old documents until
+        the new ones are all in; an interrupted run leaves it as it was). A file that does not open
+        as an index of this scheme (or does not exist) is replaced: the new index is built beside
+        it and renamed over it."""
+        path = str(path)
+        remove_stale_rebuilds(path)
+        if path != ":memory:" and Path(path).exists():
+            try:
+                index = cls.open(path, create=False)
+            except IndexFormatError:
+                kind = classify(path)
+                if kind not in ("dupcheck", "empty"):
+                    what = "其他程序的 SQLite 数据库" if kind == "sqlite" else "不是 dupcheck 索引的文件"
+                    raise IndexFormatError(f"{display(path)}: 是{what}，--rebuild 不会覆盖它；请换一个 --db 路径") from None
+                index = None
+            if index is not None:
+                index.store.on_wait = on_wait
+                with index, index.store.transaction():
+                    index.remove([d.path for d in index.documents()])
+                    return index.sync(source, progress=progress, workers=workers)
+        target = f"{path}.rebuild-{os.getpid()}"
+        try:
+            with cls.open(target) as index:
+                result = index.sync(source, progress=progress, workers=workers)
+            for suffix in ("-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
+            os.replace(target, path)  # write-then-rename: a reader never sees a half-built index
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(target + suffix).unlink(missing_ok=True)
+        return result
 
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -132,7 +189,12 @@ class Index:
         return self._update([str(p) for p in paths], remove_missing_under=None, progress=progress, workers=workers)
 
     def sync(self, root: str | os.PathLike, *, progress: Progress | None = None, workers: int | None = None) -> UpdateResult:
-        """Index every supported file under ``root``, only new or changed ones, and drop deleted ones."""
+        """Index every supported file under ``root``, only new or changed ones, and drop deleted ones.
+
+        ``root`` may also be a corpus file (``.jsonl``, ``.jsonl.xz``, ``.jsonl.gz``): its records
+        are added as :meth:`add_texts` does."""
+        if is_corpus_file(root):
+            return self.add_texts(corpus_items(root), progress=progress, workers=workers)
         paths = [str(p) for p in find_documents(root)]
         return self._update(paths, remove_missing_under=str(root), progress=progress, workers=workers)
 
@@ -144,16 +206,34 @@ class Index:
         todo = [it for it in items if known.get(it[0]) != hashlib.sha256(it[1].encode("utf-8")).hexdigest()]
         changed = {it[0] for it in todo}
         added, updated = [], []
-        with self.store.transaction():  # rows are written as workers deliver them; all land, or none
-            for f in self._imap(_text_features, todo, workers=workers, progress=progress):
+        with self._writing() as writer:  # rows are written as workers deliver them; all land, or none
+            for f in pool.imap(_text_features, todo, shared=self.scheme, workers=workers, progress=progress):
                 (updated if f.path in known else added).append(f.path)
-                self.store.put(f)
+                self._put(f, writer, replacing=f.path in known)
         unchanged = tuple(it[0] for it in items if it[0] not in changed)
         return UpdateResult(tuple(added), tuple(updated), unchanged)
 
     def remove(self, paths: Iterable[str]) -> tuple[str, ...]:
+        with self._writing() as writer:
+            return tuple(p for p in paths if self._remove(str(p), writer))
+
+    @contextmanager
+    def _writing(self) -> Iterator[PostingsWriter]:
+        """One write transaction whose postings are written in it too (:mod:`dupcheck.postings`)."""
         with self.store.transaction():
-            return tuple(p for p in paths if self.store.remove(str(p)))
+            writer = PostingsWriter(self.store, self.scheme).start()
+            yield writer
+            writer.finish()
+
+    def _put(self, doc: PackedDocument, writer: PostingsWriter, *, replacing: bool) -> None:
+        if replacing:
+            writer.removing(doc.path)
+        doc_id = self.store.put(doc)
+        writer.added_document(doc_id, unpack(doc.fingerprints), unpack(doc.bigram_ids), unpack(doc.bigram_counts))
+
+    def _remove(self, path: str, writer: PostingsWriter) -> bool:
+        writer.removing(path)
+        return self.store.remove(path)
 
     def _update(self, paths: list[str], *, remove_missing_under: str | None, progress: Progress | None,
                 workers: int | None) -> UpdateResult:
@@ -171,40 +251,21 @@ class Index:
                     continue
             todo.append(p)
         added, updated, removed = [], [], []
-        with self.store.transaction():  # all of the update lands, or none of it
-            for r in self._imap(_file_features, todo, workers=workers, progress=progress):
+        with self._writing() as writer:  # all of the update lands, or none of it
+            for r in pool.imap(_file_features, todo, shared=self.scheme, workers=workers, progress=progress):
                 if isinstance(r, Skipped):
                     skipped.append(r)
                     continue
                 (updated if r.path in known else added).append(r.path)
-                self.store.put(r)
+                self._put(r, writer, replacing=r.path in known)
             if remove_missing_under is not None:
                 present = set(paths)
                 prefix = str(Path(remove_missing_under))
                 for p in known:
                     if p not in present and (p == prefix or p.startswith(prefix.rstrip(os.sep) + os.sep)) and not Path(p).exists():
-                        self.store.remove(p)
+                        self._remove(p, writer)
                         removed.append(p)
         return UpdateResult(tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped))
-
-    def _imap(self, fn, items: Sequence, *, workers: int | None, progress: Progress | None) -> Iterator:
-        """Yield ``fn(item, scheme)`` for each item in order, from worker processes when it pays off."""
-        total = len(items)
-        if progress:
-            progress(0, total)
-        workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-        if workers <= 1 or total < 64:
-            results = (fn(item, self.scheme) for item in items)
-            for n, r in enumerate(results, 1):
-                yield r
-                if progress:
-                    progress(n, total)
-            return
-        with worker_pool(workers) as pool:  # workers die with this process, never hold its pipes
-            for n, r in enumerate(pool.map(fn, items, [self.scheme] * total, chunksize=16), 1):
-                yield r
-                if progress:
-                    progress(n, total)
 
     # -- reading
     def documents(self) -> list[DocumentRow]:
@@ -214,12 +275,34 @@ class Index:
         return len(self.store.documents())
 
     def retriever(self) -> Retriever:
+        """The retrieval tables: read lazily from the stored postings (what each draft needs), or,
+        for an index whose postings are not current (written by an older version), loaded whole."""
         generation = self.store.generation()
         if self._retriever is None or generation != self._retriever_generation:
-            self._retriever = Retriever.build(self.store.features(), self.scheme)
+            if is_current(self.store):
+                self._retriever = LazyRetriever(self.store, self.scheme)
+            else:
+                self._retriever = Retriever.build(self.store.features(), self.scheme)
             self._retriever_generation = generation
             self._sources.clear()
         return self._retriever
+
+    def audit(self, *, threshold: float = 0.5, progress: StageProgress | None = None,
+              workers: int | None = None) -> AuditResult:
+        """Every pair of indexed documents that copy each other at ``threshold`` or more (either
+        direction), and the groups they form (:mod:`dupcheck.audit`)."""
+        from dupcheck.audit import audit_collection
+
+        threshold = check_threshold(threshold)
+        retriever = self.retriever()
+        if isinstance(retriever, LazyRetriever):
+            hashes, owners = retriever.fingerprint_table()
+        else:
+            hashes, owners = retriever.hashes, retriever.owners
+        rows = {r.id: r for r in self.documents()}
+        documents = [rows[int(d)] for d in retriever.doc_ids]
+        return audit_collection(documents, hashes, owners, self.store.text, scheme=self.scheme, params=self.params,
+                                threshold=threshold, max_df=retriever.max_df, progress=progress, workers=workers)
 
     def source(self, doc_id: int) -> Source:
         """A source prepared for alignment (cached: batches keep meeting the same sources)."""
@@ -289,8 +372,8 @@ class Index:
             text=text,
             source_texts={s.id: self.source(s.id).text for s in matches},
             corpus=self.name,
-            checked_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            checked_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         )
 
 
-__all__ = ["Index", "UpdateResult", "find_documents", "check_threshold", "DupcheckError"]
+__all__ = ["DupcheckError", "Index", "UpdateResult", "check_threshold", "find_documents"]

@@ -6,8 +6,12 @@
    is a candidate when the shared fingerprints cover enough of either document's fingerprints.
    Winnowing keeps fewer fingerprints in edited text, so the candidate bar is well below the
    audit threshold; the exact stage decides.
-2. **Exact stage.** Each candidate pair is aligned once (:func:`dupcheck.align.align`), which
-   gives both directions: the share of A inside passages copied from B, and of B inside them.
+2. **Exact stage, best-first.** A candidate pair is aligned once (:func:`dupcheck.align.align`),
+   which gives both directions: the share of A inside passages copied from B, and of B inside
+   them. In families of near-duplicates (revisions, every province's regulation on one subject)
+   nearly every pair of the family is a candidate, so each document aligns its candidates in
+   order of shared fingerprints and stops after a few in a row fall short (:func:`best_first`):
+   the work grows with the documents and the reported pairs, not with the square of a family.
 3. **Groups.** Documents linked by pairs over the threshold form connected components, largest
    first — families of texts that copy each other.
 
@@ -20,8 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -29,12 +31,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from dupcheck import pool
 from dupcheck.align import AlignParams, SeedTable, align
-from dupcheck.fingerprint import Scheme, kgram_hashes
-from dupcheck.normalize import Normalized, codepoints, nonspace_mask
 from dupcheck.safety import worker_init
 from dupcheck.credit import Source
+from dupcheck.fingerprint import Scheme, kgram_hashes
 from dupcheck.matchkey import match_key
+from dupcheck.normalize import Normalized, codepoints, nonspace_mask
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,14 @@ class AuditResult:
     candidates: int  # pairs aligned exactly
     pairs: tuple[AuditPair, ...]  # over the threshold, highest rate first
     groups: tuple[tuple[int, ...], ...]  # document ids, largest group first
+    candidate_pairs: int = 0  # pairs sharing enough fingerprints (the aligned ones are chosen among them)
 
     def to_dict(self) -> dict:
         return {
             "threshold": self.threshold,
             "documents": self.documents,
             "candidates": self.candidates,
+            "candidate_pairs": self.candidate_pairs,
             "pairs": [{**asdict(p), "rate_ab": round(p.rate_ab, 6), "rate_ba": round(p.rate_ba, 6)} for p in self.pairs],
             "groups": [list(g) for g in self.groups],
         }
@@ -107,51 +112,63 @@ def pair_rates(text_a: str, key_a: Normalized, text_b: str, key_b: Normalized,
 
 
 SHORT_FINGERPRINTS = 256  # about 1,100 characters: winnowing keeps 2 / (w + 1) of the 8-grams
+PATIENCE = 4  # a document's candidates are aligned best-first until this many in a row fall short
 
 
-def candidate_pairs(retriever, *, min_share: float, min_shared: int = 3) -> np.ndarray:
-    """Rows ``(i, j)``, i < j, of document pairs sharing enough fingerprints to be worth aligning.
+def candidate_pairs(hashes: np.ndarray, owners: np.ndarray, n: int, *, max_df: int, min_share: float,
+                    min_shared: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Document pairs sharing enough fingerprints to be worth aligning: rows ``(i, j)``, i < j, and
+    each pair's share (shared fingerprints / the smaller document's), by which they are ranked.
 
-    Fingerprints found in more than ``retriever.max_df`` documents (boilerplate) do not count,
-    except for short documents and documents made mostly of them: there a few stock provisions
-    (a promulgation note, 第一章 总则 and a purpose clause) can be half the text, so those are
+    ``hashes`` (sorted) and ``owners`` (document row of each) are every document's fingerprints.
+    Fingerprints found in more than ``max_df`` documents (boilerplate) do not count, except for
+    short documents and documents made mostly of them: there a few stock provisions (a
+    promulgation note, 第一章 总则 and a purpose clause) can be half the text, so those are
     compared on all their fingerprints, or such pairs would never become candidates.
     """
-    n = len(retriever.doc_ids)
-    if n < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    hashes, owners = retriever.hashes, retriever.owners
+    if n < 2 or len(hashes) == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
     new = np.ones(len(hashes), dtype=bool)
     new[1:] = hashes[1:] != hashes[:-1]
     column = np.cumsum(new) - 1
     df = np.bincount(column)
     everything = sp.csr_matrix((np.ones(len(hashes), dtype=np.int32), (owners, column)), shape=(n, int(column[-1]) + 1))
     everything.data[:] = 1
-    rare = (everything @ sp.diags((df <= retriever.max_df).astype(np.int32), dtype=np.int32)).tocsr()
+    rare = (everything @ sp.diags((df <= max_df).astype(np.int32), dtype=np.int32)).tocsr()
     rare.eliminate_zeros()
     sizes_all = np.asarray(everything.sum(axis=1)).ravel().astype(np.float64)
     sizes = np.asarray(rare.sum(axis=1)).ravel().astype(np.float64)
 
-    def chosen_pairs(shared: sp.coo_matrix, size_i: np.ndarray, size_j: np.ndarray) -> np.ndarray:
+    def chosen_pairs(shared: sp.coo_matrix, size_i: np.ndarray, size_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         i, j, count = shared.row, shared.col, shared.data
         share = np.maximum(count / np.maximum(size_i[i], 1), count / np.maximum(size_j[j], 1))
         keep = (count >= min_shared) & (share >= min_share)
-        return np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
+        return np.stack([i[keep], j[keep]], axis=1).astype(np.int64), share[keep]
 
-    pairs = [chosen_pairs(sp.triu(rare @ rare.T, k=1).tocoo(), sizes, sizes)]
+    found = [chosen_pairs(sp.triu(rare @ rare.T, k=1).tocoo(), sizes, sizes)]
     weak = np.flatnonzero((sizes < 0.5 * sizes_all) | (sizes_all < SHORT_FINGERPRINTS))
     if len(weak):
-        shared = (everything[weak] @ everything.T).tocoo()
-        rows = chosen_pairs(shared, sizes_all[weak], sizes_all)
+        rows, share = chosen_pairs((everything[weak] @ everything.T).tocoo(), sizes_all[weak], sizes_all)
         rows[:, 0] = weak[rows[:, 0]]
-        rows = rows[rows[:, 0] != rows[:, 1]]
-        pairs.append(np.sort(rows, axis=1))
-    return np.unique(np.concatenate(pairs), axis=0)
+        keep = rows[:, 0] != rows[:, 1]
+        found.append((np.sort(rows[keep], axis=1), share[keep]))
+    return _best_share(np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]))
 
 
-def _short_screen_key(text: str, k: int) -> np.ndarray:
+def _best_share(pairs: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pairs (sorted), each with the largest share it was found with."""
+    if len(pairs) == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
+    order = np.lexsort((-share, pairs[:, 1], pairs[:, 0]))
+    pairs, share = pairs[order], share[order]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = (pairs[1:] != pairs[:-1]).any(axis=1)
+    return pairs[first], share[first]
+
+
+def _short_screen_key(text: str, k: int, seed: int) -> np.ndarray:
     """Distinct k-gram hashes of a text's matching key, shifted up 16 bits (the low 16 carry the row)."""
-    hashes = kgram_hashes(codepoints(match_key(text).text), k, Scheme.seed)
+    hashes = kgram_hashes(codepoints(match_key(text).text), k, seed)
     return np.unique(hashes.astype(np.uint64) << np.uint64(16))
 
 
@@ -185,90 +202,162 @@ def short_document_pairs(screens: list[np.ndarray], short_rows: np.ndarray, *, m
     return np.unique(np.sort(np.concatenate(found), axis=1), axis=0).astype(np.int64)
 
 
-_WORK: dict = {}  # texts and keys for forked workers (copy-on-write), keyed by row
+def _screen_row(row: int, shared: tuple) -> tuple[int, np.ndarray]:
+    texts, k, seed = shared
+    return row, _short_screen_key(texts[row], k, seed)
 
 
-def _screen_rows(rows: list[int]) -> list[tuple[int, np.ndarray]]:
-    texts, k = _WORK["texts"], _WORK["k"]
-    return [(row, _short_screen_key(texts[row], k)) for row in rows]
+class _SourceCache:
+    """Sources prepared for alignment in a worker, the most recent few kept (pairs come sorted by row)."""
+
+    def __init__(self, texts: list[str], params: AlignParams, size: int = 64) -> None:
+        self.texts, self.params, self.size = texts, params, size
+        self.cache: dict[int, Source] = {}
+
+    def get(self, row: int) -> Source:
+        source = self.cache.pop(row, None)
+        if source is None:
+            source = Source.prepare(row, self.texts[row], self.params)
+        self.cache[row] = source
+        if len(self.cache) > self.size:
+            self.cache.pop(next(iter(self.cache)))
+        return source
 
 
-def _pool_map(fn, items: list, workers: int, progress=None, total: int | None = None) -> list:
-    """``fn`` over chunks of ``items`` in a fork pool (sharing ``_WORK``), or in this process."""
-    chunks = [items[k : k + 64] for k in range(0, len(items), 64)]
-    out: list = []
-    if workers > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_init) as pool:
-            for part in pool.imap_unordered(fn, chunks):
-                out.extend(part)
-                if progress:
-                    progress(len(out), total or len(items))
-    else:
-        for chunk in chunks:
-            out.extend(fn(chunk))
-            if progress:
-                progress(len(out), total or len(items))
-    return out
+_CACHE: dict[int, _SourceCache] = {}  # one per worker process and audit (keyed by id of the shared texts)
 
 
-def _align_rows(rows: list[tuple[int, int]]) -> list[tuple[int, int, tuple]]:
-    sources, params = _WORK["sources"], _WORK["params"]
-    out = []
-    for i, j in rows:
-        a, b = sources[i], sources[j]
-        out.append((i, j, pair_rates(a.text, a.key, b.text, b.key, params, seeds_b=b.seeds)))
-    return out
+def _align_pair(pair: tuple[int, int], shared: tuple) -> tuple[int, int, tuple]:
+    texts, params = shared
+    cache = _CACHE.get(id(texts))
+    if cache is None:
+        _CACHE.clear()
+        cache = _CACHE[id(texts)] = _SourceCache(texts, params)
+    i, j = pair
+    a, b = cache.get(i), cache.get(j)
+    return i, j, pair_rates(a.text, a.key, b.text, b.key, params, seeds_b=b.seeds)
 
 
-def audit_index(index, *, threshold: float = 0.5, progress: Callable[[int, int], None] | None = None,
-                workers: int | None = None, candidate_share: float | None = None) -> AuditResult:
-    """All pairs of documents in ``index`` whose copy rate (either direction) is at or over ``threshold``."""
-    from dupcheck.api import check_threshold
+def best_first(pairs: np.ndarray, share: np.ndarray, n: int, rate_of: Callable[[list[tuple[int, int]]], list[float]],
+               *, threshold: float, patience: int = PATIENCE) -> dict[tuple[int, int], float]:
+    """Align candidate pairs best-first per document, and stop a document after ``patience`` misses in a row.
 
-    threshold = check_threshold(threshold)
-    retriever = index.retriever()
-    doc_ids = retriever.doc_ids
-    rows = index.documents()
-    info = {r.id: r for r in rows}
+    Every document ranks its candidates by share (highest first). In rounds, each document that is
+    still looking proposes its next ``patience`` candidates not aligned yet; ``rate_of`` aligns them
+    (a batch) and returns each pair's rate. A document stops when the last ``patience`` of its
+    ranked candidates that were aligned all fell under ``threshold``. A pair is aligned when either
+    of its documents reaches it, so it has two chances. The work is the reported pairs plus at most
+    ``patience`` misses per document (and a few per round), not every pair of a family.
+    """
+    if len(pairs) == 0:
+        return {}
+    ends = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    other = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    score = np.concatenate([share, share])
+    order = np.lexsort((other, -score, ends))
+    ends, other = ends[order], other[order]
+    start = np.searchsorted(ends, np.arange(n + 1))
+    lists = [other[start[d] : start[d + 1]].tolist() for d in range(n)]
+    position = [0] * n
+    misses = [0] * n
+    rates: dict[tuple[int, int], float] = {}
+    active = [d for d in range(n) if lists[d]]
+    while active:
+        proposed: dict[tuple[int, int], None] = {}
+        for d in active:
+            taken = 0
+            lst = lists[d]
+            while position[d] + taken < len(lst) and taken < patience:
+                e = lst[position[d] + taken]
+                key = (d, e) if d < e else (e, d)
+                if key not in rates:
+                    proposed[key] = None
+                taken += 1
+        batch = sorted(proposed)
+        for key, rate in zip(batch, rate_of(batch)):
+            rates[key] = rate
+        still = []
+        for d in active:
+            lst = lists[d]
+            while position[d] < len(lst):
+                e = lst[position[d]]
+                key = (d, e) if d < e else (e, d)
+                if key not in rates:
+                    break
+                misses[d] = misses[d] + 1 if rates[key] < threshold else 0
+                position[d] += 1
+                if misses[d] >= patience:
+                    break
+            if position[d] < len(lst) and misses[d] < patience:
+                still.append(d)
+        active = still
+    return rates
+
+
+def audit_collection(documents: list, hashes: np.ndarray, owners: np.ndarray, text_of: Callable[[int], str], *,
+                     scheme: Scheme, params: AlignParams, threshold: float, max_df: int,
+                     progress: Callable[[str, int, int], None] | None = None,
+                     workers: int | None = None, candidate_share: float | None = None,
+                     exhaustive: bool = False) -> AuditResult:
+    """All pairs of ``documents`` (rows, in the order of ``owners``' row numbers) whose copy rate in
+    either direction is at or over ``threshold``; ``text_of(doc_id)`` gives a document's text.
+
+    Stages (each reported to ``progress(stage, done, total)``): the texts are read; candidate pairs
+    come from shared fingerprints (and, for short documents, from all their k-grams); candidates
+    are aligned best-first per document (:func:`best_first`; ``exhaustive`` aligns every one);
+    the pairs over the threshold form groups."""
+    n = len(documents)
+    report = progress or (lambda stage, done, total: None)
     # Fingerprints survive edits and masking less often than characters do: a pair at rate r
     # shares roughly r/3 of its fingerprints or more in the heavily edited cases we measured.
-    share = candidate_share if candidate_share is not None else max(0.02, threshold / 4)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    cands = candidate_pairs(retriever, min_share=share)
-    short = np.flatnonzero(np.bincount(retriever.owners, minlength=len(doc_ids)) < SHORT_FINGERPRINTS)
-    texts = {}
+    share_bar = candidate_share if candidate_share is not None else max(0.02, threshold / 4)
+    texts = []
+    for row, d in enumerate(documents):
+        texts.append(text_of(d.id))
+        if row % 256 == 0 or row == n - 1:
+            report("读取文档", row + 1, n)
+    report("候选文档对", 0, 1)
+    cands, share = candidate_pairs(hashes, owners, n, max_df=max_df, min_share=share_bar)
+    report("候选文档对", 1, 1)
+    short = np.flatnonzero(np.bincount(owners, minlength=n) < SHORT_FINGERPRINTS)
     if len(short):
         # Short documents are screened on all their k-grams against every document.
-        texts = {row: index.store.text(int(doc_ids[row])) for row in range(len(doc_ids))}
-        _WORK.update(texts=texts, k=index.params.k)
-        try:
-            screens = dict(_pool_map(_screen_rows, list(range(len(doc_ids))), workers))
-        finally:
-            _WORK.clear()
+        screens = dict(pool.imap(_screen_row, range(n), shared=(texts, params.k, scheme.seed), workers=workers,
+                                 chunksize=64, progress=lambda done, total: report("短文档筛查", done, total)))
         # The true pairs of short documents in the exhaustive sample share 12% of the short one's
         # 6-grams at the least (their 50-60% come from runs chained across gaps): screen at rate / 5.
-        extra = short_document_pairs([screens[r] for r in range(len(doc_ids))], short, min_share=threshold / 5)
-        cands = np.unique(np.concatenate([cands, extra]), axis=0) if len(extra) else cands
-    needed = sorted(set(cands.ravel().tolist()))
-    sources = {row: Source.prepare(int(doc_ids[row]), texts.get(row) or index.store.text(int(doc_ids[row])), index.params)
-               for row in needed}
-    _WORK.update(sources=sources, params=index.params)
-    pairs_rows = [tuple(map(int, r)) for r in cands]
-    total = len(pairs_rows)
-    if progress:
-        progress(0, total)
-    try:
-        results = _pool_map(_align_rows, pairs_rows, workers, progress, total)
-    finally:
-        _WORK.clear()
+        extra = short_document_pairs([screens[r] for r in range(n)], short, min_share=threshold / 5)
+        del screens
+        if len(extra):  # ranked first: a short document's few candidates are all aligned
+            cands, share = _best_share(np.concatenate([cands, extra]), np.concatenate([share, np.ones(len(extra))]))
+    aligned: dict[tuple[int, int], tuple] = {}
+    done = [0]
+
+    def rate_of(batch: list[tuple[int, int]]) -> list[float]:
+        total = done[0] + len(batch)
+        out = []
+        for i, j, r in pool.imap(_align_pair, batch, shared=(texts, params), workers=workers, chunksize=32,
+                                 progress=lambda k, _t: report("精确比对", done[0] + k, total)):
+            aligned[(i, j)] = r
+            out.append(max(r[0], r[1]))
+        done[0] = total
+        return out
+
+    if exhaustive:
+        rate_of([tuple(map(int, r)) for r in cands])
+    else:
+        best_first(cands, share, n, rate_of, threshold=threshold)
     pairs = []
-    for i, j, (rate_ab, rate_ba, chars_a, chars_b, longest) in results:
+    for (i, j), (rate_ab, rate_ba, chars_a, chars_b, longest) in aligned.items():
         if max(rate_ab, rate_ba) < threshold:
             continue
-        a, b = info[int(doc_ids[i])], info[int(doc_ids[j])]
+        a, b = documents[i], documents[j]
         pairs.append(AuditPair(a.id, b.id, a.path, b.path, a.title, b.title, rate_ab, rate_ba, chars_a, chars_b, longest))
     pairs.sort(key=lambda p: (-p.rate, p.a, p.b))
-    return AuditResult(threshold, len(rows), total, tuple(pairs), _groups(pairs))
+    report("分组", 0, 1)
+    groups = _groups(pairs)
+    report("分组", 1, 1)
+    return AuditResult(threshold, n, len(aligned), tuple(pairs), groups, len(cands))
 
 
 def _groups(pairs: list[AuditPair]) -> tuple[tuple[int, ...], ...]:
@@ -285,8 +374,29 @@ def _groups(pairs: list[AuditPair]) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(g) for g in sorted(groups.values(), key=lambda g: (-len(g), g[0])))
 
 
+def group_view(result: AuditResult) -> list[dict]:
+    """The groups of documents that copy each other, largest first: members, pairs and rates inside."""
+    members = {p.a: (p.path_a, p.title_a) for p in result.pairs} | {p.b: (p.path_b, p.title_b) for p in result.pairs}
+    group_of = {d: n for n, g in enumerate(result.groups) for d in g}
+    inside: dict[int, list[AuditPair]] = {}
+    for p in result.pairs:
+        inside.setdefault(group_of[p.a], []).append(p)
+    out = []
+    for n, g in enumerate(result.groups):
+        pairs = inside.get(n, [])
+        out.append({
+            "group": n + 1, "documents": len(g), "pairs": len(pairs),
+            "max_rate": round(max(p.rate for p in pairs), 6), "min_rate": round(min(p.rate for p in pairs), 6),
+            "members": [{"id": d, "path": members[d][0], "title": members[d][1]} for d in g],
+        })
+    return out
+
+
 def render_audit(result: AuditResult, fmt: str = "text") -> str:
-    """The audit as text (Chinese headings), JSON, or CSV (one row a pair)."""
+    """The audit as text (Chinese headings), JSON, or CSV (one row a pair); or its groups
+    (``groups``: text, ``groups-json``, ``groups-csv``: one row a member)."""
+    if fmt.startswith("groups"):
+        return _render_groups(result, fmt)
     if fmt == "json":
         return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
     if fmt == "csv":
@@ -313,4 +423,27 @@ def render_audit(result: AuditResult, fmt: str = "text") -> str:
         lines += ["", "文档组 (groups, largest first):"]
         for n, group in enumerate(result.groups, 1):
             lines.append(f"  {n}. " + "；".join(titles[d] for d in group))
+    return "\n".join(lines) + "\n"
+
+
+def _render_groups(result: AuditResult, fmt: str) -> str:
+    view = group_view(result)
+    if fmt == "groups-json":
+        return json.dumps({"threshold": result.threshold, "documents": result.documents, "groups": view},
+                          ensure_ascii=False, indent=2)
+    if fmt == "groups-csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["group", "group_documents", "group_pairs", "max_rate", "id", "path", "title"])
+        for g in view:
+            for m in g["members"]:
+                writer.writerow([g["group"], g["documents"], g["pairs"], f"{g['max_rate']:.4f}", m["id"], m["path"], m["title"]])
+        return out.getvalue()
+    if fmt != "groups":
+        raise ValueError(f"unknown audit format {fmt!r} (groups, groups-json, groups-csv)")
+    lines = [f"相互复制的文档组 (groups): {len(view)} 组, {sum(g['documents'] for g in view)} 篇文档, "
+             f"阈值 {result.threshold:.0%}", ""]
+    for g in view:
+        lines.append(f"第 {g['group']} 组: {g['documents']} 篇, {g['pairs']} 对, 复制比 {g['min_rate']:.1%}–{g['max_rate']:.1%}")
+        lines += [f"    {m['title']}  ({m['path']})" for m in g["members"]]
     return "\n".join(lines) + "\n"

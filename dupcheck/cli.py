@@ -30,8 +30,6 @@ from dupcheck.safety import Terminated, display
 
 EXIT_OK, EXIT_OVER, EXIT_ERROR, EXIT_INDEX = 0, 1, 2, 3
 MAX_WORKERS = 64
-_STALE_REBUILD = r"\.rebuild-(?P<pid>\d+)(?:-wal|-shm|-journal)?"
-
 
 def _env_threshold(default: float) -> float:
     value = os.environ.get("DUPCHECK_THRESHOLD")
@@ -92,60 +90,25 @@ def _say_waiting(path: str, timeout: float) -> None:
 
 
 def cmd_index(args) -> int:
-    import re
+    from dupcheck.api import Index, remove_stale_rebuilds
 
-    from dupcheck.errors import IndexFormatError
-    from dupcheck.safety import remove_stale
-    from dupcheck.store import classify
-
-    db = Path(args.db)
-    remove_stale(db.parent if str(db.parent) else ".", re.compile(re.escape(db.name) + _STALE_REBUILD))
-    try:
-        result, total = _index_into(args.db, args, rebuild=args.rebuild)
-    except IndexFormatError:
-        if not args.rebuild or not Path(args.db).exists():
-            raise
-        kind = classify(args.db)
-        if kind not in ("dupcheck", "empty"):
-            what = "其他程序的 SQLite 数据库" if kind == "sqlite" else "不是 dupcheck 索引的文件"
-            raise IndexFormatError(f"{display(args.db)}: 是{what}，--rebuild 不会覆盖它；请换一个 --db 路径") from None
-        # The old file cannot be opened (another scheme, not an index): build a new one beside
-        # it and rename it over, so an interrupted rebuild still leaves the old file in place.
-        target = f"{args.db}.rebuild-{os.getpid()}"
-        try:
-            result, total = _index_into(target, args, rebuild=False)
-            for suffix in ("-wal", "-shm"):
-                Path(args.db + suffix).unlink(missing_ok=True)
-            os.replace(target, args.db)
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(target + suffix).unlink(missing_ok=True)
+    remove_stale_rebuilds(args.db)
+    with _progress("正在建立索引", not args.quiet) as progress:
+        if args.rebuild:
+            result = Index.rebuild(args.db, args.source, progress=progress, workers=args.workers, on_wait=_say_waiting)
+        else:
+            with Index.open(args.db) as index:
+                index.store.on_wait = _say_waiting
+                result = index.sync(args.source, progress=progress, workers=args.workers)
     for skipped in result.skipped:
         print(f"已跳过: {display(skipped.path)}: {skipped.reason}", file=sys.stderr)
     if not args.quiet:
+        with Index.open(args.db, create=False) as index:
+            total = len(index)
         print(f"{display(args.db)}: 共 {total} 篇文档；新增 {len(result.added)}，更新 {len(result.updated)}，"
               f"未变 {len(result.unchanged)}，删除 {len(result.removed)}，跳过 {len(result.skipped)}",
               file=sys.stderr)
     return EXIT_ERROR if result.skipped and args.strict else EXIT_OK
-
-
-def _index_into(db: str, args, *, rebuild: bool):
-    from dupcheck.api import Index
-
-    with Index.open(db) as index, _progress("正在建立索引", not args.quiet) as progress:
-        index.store.on_wait = _say_waiting
-        # One write transaction: with --rebuild, readers see the old documents until the new
-        # ones are all in, and an interrupted run leaves the index as it was.
-        with index.store.transaction():
-            if rebuild:
-                index.remove([d.path for d in index.documents()])
-            if Path(args.source).suffix in (".jsonl", ".xz", ".gz"):
-                from dupcheck.corpus import corpus_items
-
-                result = index.add_texts(corpus_items(args.source), progress=progress, workers=args.workers)
-            else:
-                result = index.sync(args.source, progress=progress, workers=args.workers)
-        return result, len(index)
 
 
 def _output_paths(option: str | None, drafts: list[str], suffix: str, flag: str) -> list[Path] | None:
@@ -251,28 +214,46 @@ def cmd_extract(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from dupcheck.audit import audit_index, render_audit
+    from dupcheck.api import Index, check_threshold
+    from dupcheck.audit import render_audit
 
-    threshold = args.threshold if args.threshold is not None else _env_threshold(0.5)
+    threshold = check_threshold(args.threshold if args.threshold is not None else _env_threshold(0.5))
     if args.source and not args.db:
-        from dupcheck.api import Index
-
         index = Index.open(":memory:", name=str(args.source))
         with _progress("正在建立索引", True) as progress:
             result = index.sync(args.source, progress=progress)
         for skipped in result.skipped:
             print(f"已跳过: {display(skipped.path)}: {skipped.reason}", file=sys.stderr)
     elif args.db and not args.source:
-        from dupcheck.api import Index
-
         index = Index.open(args.db, create=False)
         _refuse_empty(index, args.db)
     else:
         raise ParameterError("audit 需要一个文件夹或 --db 索引文件（二者选一）")
-    with index, _progress("正在比对", True) as progress:
-        result = audit_index(index, threshold=threshold, progress=progress)
-    _write(render_audit(result, args.format), args.output)
-    return EXIT_OVER if result.pairs else EXIT_OK
+    with index, _stage_progress() as progress:
+        audit = index.audit(threshold=threshold, progress=progress, workers=args.workers)
+    _write(render_audit(audit, args.format), args.output)
+    return EXIT_OVER if audit.pairs else EXIT_OK
+
+
+@contextmanager
+def _stage_progress():
+    """A rich progress bar per audit stage (names in Chinese) with an ETA, on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("剩余"), TimeRemainingColumn(), console=_stderr_console()) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def _write(text: str, output: str | None, flag: str = "--output") -> None:
@@ -365,8 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", help="a folder of documents (indexed in memory)")
     p.add_argument("--db", type=_nonempty, help="an existing index to audit instead of a folder")
     p.add_argument("--threshold", type=_threshold, default=None, help="report pairs at or over this copy rate (default 0.5)")
-    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument("--format", choices=("text", "json", "csv", "groups", "groups-json", "groups-csv"), default="text",
+                   help="pairs (text/json/csv) or the groups of documents that copy each other (groups, groups-json, groups-csv)")
     p.add_argument("--output", "-o")
+    p.add_argument("--workers", type=_workers, default=None, help="processes for alignment (default: all cores)")
     p.set_defaults(func=cmd_audit)
     return ap
 

@@ -15,6 +15,8 @@ Pure functions over arrays; no I/O.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -64,6 +66,10 @@ class Scheme:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def digest(self) -> str:
+        """A short stable name of the scheme (cache file names carry it)."""
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:8]
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dupcheck.api import Index
-from dupcheck.audit import audit_index, render_audit
+from dupcheck.audit import render_audit
 from dupcheck.cli import main
 from tests.test_index import LAW_A, LAW_B, write_corpus
 
@@ -86,7 +86,7 @@ def test_audit_finds_copied_pairs_and_groups(tmp_path):
             ("b-copy", "乙法细则\n\n" + LAW_B.split("\n", 2)[2], "乙法细则"),
             ("other", "某市关于加强城市绿化的通知\n\n各区要结合实际，做好春季植树工作，确保成活率。", "通知"),
         ])
-        result = audit_index(index, threshold=0.5, workers=1)
+        result = index.audit(threshold=0.5, workers=1)
     pairs = {frozenset((p.path_a, p.path_b)) for p in result.pairs}
     assert pairs == {frozenset(("a", "a-copy")), frozenset(("b", "b-copy"))}
     assert len(result.groups) == 2
@@ -122,7 +122,7 @@ def test_audit_finds_a_stub_made_of_boilerplate():
     items.append(("stub", f"某条例\n{formula}", "stub"))
     with Index.open(":memory:") as index:
         index.add_texts(items)
-        result = audit_index(index, threshold=0.5, workers=1)
+        result = index.audit(threshold=0.5, workers=1)
     stub_pairs = [p for p in result.pairs if "stub" in (p.path_a, p.path_b)]
     assert len(stub_pairs) == 30
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dupcheck.api import Index
-from dupcheck.corpus import default_corpus_path, read_corpus
+from dupcheck.corpus import read_corpus
+from dupcheck.default import default_corpus_path
 from tests.docgen import make_docx, make_pdf
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -45,7 +45,8 @@ def test_retriever_ranks_the_copied_document_first():
 
 
 def test_fast_chain_equals_reference_on_real_text():
-    from dupcheck.corpus import default_corpus_path, read_corpus
+    from dupcheck.corpus import read_corpus
+    from dupcheck.default import default_corpus_path
 
     records = [r["text"] for _, r in zip(range(12), read_corpus(default_corpus_path()))]
     params = AlignParams()
@@ -57,7 +58,8 @@ def test_fast_chain_equals_reference_on_real_text():
 
 def test_lone_short_mems_left_out_change_no_chain():
     from dupcheck.align import linkable
-    from dupcheck.corpus import default_corpus_path, read_corpus
+    from dupcheck.corpus import read_corpus
+    from dupcheck.default import default_corpus_path
 
     records = [r["text"] for _, r in zip(range(16), read_corpus(default_corpus_path()))]
     params = AlignParams()

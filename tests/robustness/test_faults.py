@@ -92,7 +92,7 @@ def test_stale_rebuild_and_partial_files_are_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if ".rebuild-" in p.name) == [f"i.db.rebuild-{os.getpid()}"]
     cache = tmp_path / "cache"
     cache.mkdir()
-    from dupcheck.corpus import default_corpus_path
+    from dupcheck.default import default_corpus_path
 
     if not default_corpus_path().exists():
         pytest.skip("no default corpus in this checkout")

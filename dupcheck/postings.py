@@ -1,0 +1,369 @@
+"""Posting lists inside the index file, so that checking one draft reads only what the draft needs.
+
+Opening an index used to load every document's fingerprints and bigram counts and build the
+retrieval tables in memory (:meth:`dupcheck.retrieve.Retriever.build`): 4.5 s and 834 MB for one
+draft against 44 M characters. Here the same tables are stored, already sorted, as raw
+(uncompressed) blobs in the SQLite file, and a draft reads them with SQLite's incremental blob I/O
+(``Connection.blobopen``): the sorted fingerprint column whole (4 bytes a posting), then only the
+owner rows of the hashes the draft has and only the bigram columns of the draft's bigrams.
+
+**Segments.** Each write transaction that adds documents appends one *segment*: the postings of
+the documents it added, in the same transaction as the documents (never half-written). A removed
+or replaced document's postings stay in their segment and are skipped (their id is no longer a
+live document). When there are more than ``MAX_SEGMENTS`` segments, or a quarter of the rows are
+dead, the write rebuilds one segment from the ``features`` table instead.
+
+**Exact results.** Containment counts only live documents' postings, so it is the same integer
+arithmetic as the in-memory retriever. The TF-IDF channel keeps the document frequencies of the
+live documents exactly (a dense table updated by every write) and a segment stores its documents'
+vector norms under the frequencies of the write that made it. When a later write changed the
+frequencies, those norms are slightly stale: the best-ranked documents under them (a generous
+shortlist) are then re-scored with norms computed afresh from their stored counts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from dupcheck.fingerprint import Scheme, bigram_features, kgram_hashes
+from dupcheck.retrieve import Retriever
+
+MAX_SEGMENTS = 8
+SHORTLIST = 64  # documents re-scored with exact norms when a segment's norms are stale
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS postings_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS postings_segments (
+    id INTEGER PRIMARY KEY,
+    rows INTEGER NOT NULL,
+    df_version INTEGER NOT NULL,
+    docs BLOB NOT NULL,
+    norms BLOB NOT NULL,
+    fp_hashes BLOB NOT NULL,
+    fp_rows BLOB NOT NULL,
+    bg_indptr BLOB NOT NULL,
+    bg_rows BLOB NOT NULL,
+    bg_counts BLOB NOT NULL,
+    bg_overflow BLOB NOT NULL
+)
+"""
+
+
+def _row_dtype(rows: int) -> str:
+    return "<u2" if rows < 1 << 16 else "<u4"
+
+
+def _tf(counts: np.ndarray) -> np.ndarray:
+    return (1.0 + np.log(counts.astype(np.float32))).astype(np.float32)
+
+
+def idf_of(df: np.ndarray, n: int) -> np.ndarray:
+    """scikit-learn's smooth idf (float32), as :func:`dupcheck.retrieve.smooth_idf`."""
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+def doc_norms(indptr: np.ndarray, ids: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """l2 norms of sublinear-tf × idf vectors given as CSR rows (float32, as ``retrieve.weigh``)."""
+    data = (_tf(counts) * idf[ids]).astype(np.float32)
+    row_of = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    norms = np.sqrt(np.bincount(row_of, weights=data.astype(np.float64) ** 2, minlength=len(indptr) - 1))
+    norms[norms == 0] = 1.0
+    return norms.astype(np.float32)
+
+
+@dataclass
+class _Added:
+    doc_id: int
+    fingerprints: np.ndarray
+    bigram_ids: np.ndarray
+    bigram_counts: np.ndarray
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    for statement in TABLES.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _get(conn: sqlite3.Connection, key: str) -> bytes | None:
+    row = conn.execute("SELECT value FROM postings_state WHERE key=?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def _set(conn: sqlite3.Connection, key: str, value: bytes | int) -> None:
+    conn.execute("INSERT INTO postings_state VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                 (key, value))
+
+
+def _unpack_features(fp: bytes, ids: bytes, counts: bytes):
+    from dupcheck.store import unpack
+
+    return unpack(fp), unpack(ids), unpack(counts)
+
+
+class PostingsWriter:
+    """Collects one transaction's changes and writes them as postings (call :meth:`finish` inside it)."""
+
+    def __init__(self, store, scheme: Scheme) -> None:
+        self.store = store
+        self.scheme = scheme
+        self.added: list[_Added] = []
+        self.removed_bigrams: list[np.ndarray] = []
+
+    def removing(self, path: str) -> None:
+        """Call before the document at ``path`` is removed or replaced."""
+        row = self.store.conn.execute(
+            "SELECT f.bigram_ids FROM documents d JOIN features f ON f.doc_id = d.id WHERE d.path=?", (path,)
+        ).fetchone()
+        if row is not None:
+            from dupcheck.store import unpack
+
+            self.removed_bigrams.append(unpack(row[0]))
+
+    def added_document(self, doc_id: int, fingerprints: np.ndarray, bigram_ids: np.ndarray,
+                       bigram_counts: np.ndarray) -> None:
+        self.added.append(_Added(doc_id, fingerprints, bigram_ids, bigram_counts))
+
+    def finish(self) -> None:
+        conn = self.store.conn
+        ensure_tables(conn)
+        live = np.array([r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")], dtype=np.int64)
+        segments = list(conn.execute("SELECT id, rows, docs FROM postings_segments"))
+        fresh = self._fresh
+        total_rows = sum(r[1] for r in segments)
+        dead = total_rows - sum(int(np.isin(np.frombuffer(d, "<u4"), live).sum()) for _, _, d in segments)
+        if not fresh or len(segments) >= MAX_SEGMENTS or dead > max(1000, total_rows // 4) or (not segments and len(live) > len(self.added)):
+            self._compact(live)
+        else:
+            df = np.frombuffer(_get(conn, "df"), dtype="<u4").astype(np.int64)
+            for a in self.added:
+                df[a.bigram_ids] += 1
+            for ids in self.removed_bigrams:
+                df[ids] -= 1
+            version = int(_get(conn, "df_version")) + 1
+            _set(conn, "df", df.astype("<u4").tobytes())
+            _set(conn, "df_version", version)
+            if self.added:
+                self._write_segment(self.added, idf_of(df, len(live)), version)
+        _set(conn, "generation", self.store.generation())
+        self.added, self.removed_bigrams = [], []
+
+    def start(self) -> PostingsWriter:
+        """Call at the start of the transaction: appending is only right onto postings that are current."""
+        ensure_tables(self.store.conn)
+        self._fresh = is_current(self.store)
+        return self
+
+    def _compact(self, live: np.ndarray) -> None:
+        conn = self.store.conn
+        conn.execute("DELETE FROM postings_segments")
+        items = []
+        for doc_id, fp, ids, counts in conn.execute(
+            "SELECT doc_id, fingerprints, bigram_ids, bigram_counts FROM features ORDER BY doc_id"
+        ):
+            items.append(_Added(doc_id, *_unpack_features(fp, ids, counts)))
+        df = np.zeros(self.scheme.bigrams, dtype=np.int64)
+        for a in items:
+            df[a.bigram_ids] += 1
+        version = int(_get(conn, "df_version") or 0) + 1
+        _set(conn, "df", df.astype("<u4").tobytes())
+        _set(conn, "df_version", version)
+        if items:
+            self._write_segment(items, idf_of(df, len(live)), version)
+
+    def _write_segment(self, items: list[_Added], idf: np.ndarray, version: int) -> None:
+        items = sorted(items, key=lambda a: a.doc_id)
+        n = len(items)
+        dt = _row_dtype(n)
+        docs = np.array([a.doc_id for a in items], dtype="<u4")
+        fp = np.concatenate([a.fingerprints.astype(np.uint64) << np.uint64(32) | np.uint64(r)
+                             for r, a in enumerate(items)] or [np.zeros(0, np.uint64)])
+        fp.sort()
+        hashes = (fp >> np.uint64(32)).astype("<u4")
+        fp_rows = (fp & np.uint64(0xFFFFFFFF)).astype(dt)
+        del fp
+        indptr = np.concatenate([[0], np.cumsum([len(a.bigram_ids) for a in items])]).astype(np.int64)
+        ids = np.concatenate([a.bigram_ids for a in items]).astype(np.int32)
+        counts = np.concatenate([a.bigram_counts for a in items]).astype(np.int32)
+        norms = doc_norms(indptr, ids, counts, idf)
+        csc = sp.csr_matrix((counts, ids, indptr), shape=(n, self.scheme.bigrams)).tocsc()
+        del ids, counts
+        col_counts = csc.data
+        big = np.flatnonzero(col_counts > 255)
+        overflow = np.stack([big, col_counts[big]], axis=1).astype("<u4") if len(big) else np.zeros((0, 2), "<u4")
+        self.store.conn.execute(
+            "INSERT INTO postings_segments (rows, df_version, docs, norms, fp_hashes, fp_rows, bg_indptr, bg_rows, "
+            "bg_counts, bg_overflow) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (n, version, docs.tobytes(), norms.astype("<f4").tobytes(), hashes.tobytes(), fp_rows.tobytes(),
+             csc.indptr.astype("<u4").tobytes(), csc.indices.astype(dt).tobytes(),
+             np.minimum(col_counts, 255).astype("u1").tobytes(), overflow.tobytes()),
+        )
+
+
+@dataclass
+class _Segment:
+    rowid: int
+    rows: int
+    df_version: int
+    docs: np.ndarray  # uint32 doc ids of the segment's rows
+    live_row: np.ndarray  # row of the retriever (live documents by id) for each segment row, -1 if dead
+    norms: np.ndarray
+    hashes: np.ndarray  # sorted uint32 fingerprints
+    indptr: np.ndarray  # bigram column pointers
+    overflow: dict[int, int]
+
+
+def is_current(store) -> bool:
+    """Whether the stored postings describe the documents as they are now (else: load fully)."""
+    try:
+        value = _get(store.conn, "generation")
+    except sqlite3.OperationalError:
+        return False
+    return value is not None and int(value) == store.generation()
+
+
+class LazyRetriever(Retriever):
+    """The retriever's two channels over the stored postings; reads only what a draft needs.
+
+    Same interface as :class:`dupcheck.retrieve.Retriever` for ``candidates``: ``doc_ids``,
+    ``max_df``, ``scheme``, :meth:`containment` and :meth:`cosine` (per live document row).
+    """
+
+    def __init__(self, store, scheme: Scheme) -> None:  # Retriever.__init__ not called: nothing is loaded here
+        conn = store.conn
+        self.store = store
+        self.hashes = self.owners = self.tfidf = None
+        self.scheme = scheme
+        self.doc_ids = np.array([r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")], dtype=np.int64)
+        n = len(self.doc_ids)
+        self.max_df = max(20, n // 20)
+        self.df = np.frombuffer(_get(conn, "df"), dtype="<u4") if n else np.zeros(scheme.bigrams, np.uint32)
+        self.df_version = int(_get(conn, "df_version") or 0)
+        self.idf = idf_of(self.df.astype(np.int64), n)
+        self.segments: list[_Segment] = []
+        for rowid, rows, version, docs, norms, ptr, overflow in conn.execute(
+            "SELECT id, rows, df_version, docs, norms, bg_indptr, bg_overflow FROM postings_segments ORDER BY id"
+        ):
+            docs = np.frombuffer(docs, dtype="<u4").astype(np.int64)
+            pos = np.searchsorted(self.doc_ids, docs)
+            pos_c = np.minimum(pos, max(n - 1, 0))
+            live_row = np.where((pos < n) & (self.doc_ids[pos_c] == docs) if n else np.zeros(len(docs), bool), pos, -1)
+            with conn.blobopen("postings_segments", "fp_hashes", rowid, readonly=True) as blob:
+                hashes = np.frombuffer(blob.read(), dtype="<u4")
+            ov = np.frombuffer(overflow, dtype="<u4").reshape(-1, 2)
+            self.segments.append(_Segment(rowid, rows, version, docs, live_row, np.frombuffer(norms, "<f4"), hashes,
+                                          np.frombuffer(ptr, dtype="<u4").astype(np.int64),
+                                          {int(i): int(c) for i, c in ov}))
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def _ranges(self, seg: _Segment, column: str, starts: np.ndarray, ends: np.ndarray, dtype: str) -> np.ndarray:
+        """The concatenated slices [start, end) of one of a segment's arrays, read from its blob."""
+        size = np.dtype(dtype).itemsize
+        parts = []
+        with self.store.conn.blobopen("postings_segments", column, seg.rowid, readonly=True) as blob:
+            for s, e in zip(starts.tolist(), ends.tolist()):
+                if e > s:
+                    blob.seek(s * size)
+                    parts.append(blob.read((e - s) * size))
+        return np.frombuffer(b"".join(parts), dtype=dtype)
+
+    def containment(self, codes: np.ndarray) -> np.ndarray:
+        hashes = kgram_hashes(codes, self.scheme.k, self.scheme.seed)
+        scores = np.zeros(len(self.doc_ids), dtype=np.float64)
+        if len(hashes) == 0 or len(self.doc_ids) == 0:
+            return scores
+        query, weight = np.unique(hashes, return_counts=True)
+        found_q, found_rows = [], []
+        for seg in self.segments:
+            left = np.searchsorted(seg.hashes, query, "left")
+            right = np.searchsorted(seg.hashes, query, "right")
+            hit = np.flatnonzero(right > left)
+            if not len(hit):
+                continue
+            rows = self._ranges(seg, "fp_rows", left[hit], right[hit], _row_dtype(seg.rows)).astype(np.int64)
+            live = seg.live_row[rows]
+            q = np.repeat(hit, (right - left)[hit])
+            keep = live >= 0
+            found_q.append(q[keep])
+            found_rows.append(live[keep])
+        if not found_q:
+            return scores
+        q, rows = np.concatenate(found_q), np.concatenate(found_rows)
+        count = np.bincount(q, minlength=len(query))
+        ok = count[q] <= self.max_df
+        scores += np.bincount(rows[ok], weights=weight[q[ok]].astype(np.float64), minlength=len(scores))
+        return scores / len(hashes)
+
+    def cosine(self, codes: np.ndarray) -> np.ndarray:
+        n = len(self.doc_ids)
+        ids, counts = bigram_features(codes, self.scheme)
+        if n == 0 or len(ids) == 0:
+            return np.zeros(n)
+        ids = ids.astype(np.int64)
+        q = _tf(counts) * self.idf[ids]
+        q = (q / np.float32(np.sqrt((q.astype(np.float64) ** 2).sum()) or 1.0)).astype(np.float32)
+        scores = np.zeros(n, dtype=np.float64)
+        stale = False
+        for seg in self.segments:
+            starts, ends = seg.indptr[ids], seg.indptr[ids + 1]
+            rows = self._ranges(seg, "bg_rows", starts, ends, _row_dtype(seg.rows)).astype(np.int64)
+            c = self._ranges(seg, "bg_counts", starts, ends, "u1").astype(np.int64)
+            if seg.overflow:
+                offsets = np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist())]) if len(c) else np.zeros(0, np.int64)
+                big = np.flatnonzero(c == 255)
+                for k in big.tolist():
+                    c[k] = seg.overflow.get(int(offsets[k]), 255)
+            col = np.repeat(np.arange(len(ids)), ends - starts)
+            live = seg.live_row[rows]
+            keep = live >= 0
+            w = (_tf(c[keep]) * self.idf[ids[col[keep]]]).astype(np.float32) / seg.norms[rows[keep]]
+            scores += np.bincount(live[keep], weights=(w * q[col[keep]]).astype(np.float64), minlength=n)
+            stale = stale or seg.df_version != self.df_version
+        if stale:
+            scores = self._rescore(scores, q, ids)
+        return scores
+
+    def _rescore(self, scores: np.ndarray, q: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Exact cosines for the best-ranked documents, with norms under the current frequencies."""
+        short = np.argsort(-scores, kind="stable")[:SHORTLIST]
+        qmap = dict(zip(ids.tolist(), q.tolist()))
+        for row in short.tolist():
+            got = self.store.conn.execute("SELECT bigram_ids, bigram_counts FROM features WHERE doc_id=?",
+                                          (int(self.doc_ids[row]),)).fetchone()
+            if got is None:
+                continue
+            from dupcheck.store import unpack
+
+            b_ids, b_counts = unpack(got[0]).astype(np.int64), unpack(got[1])
+            w = (_tf(b_counts) * self.idf[b_ids]).astype(np.float32)
+            norm = np.float32(np.sqrt((w.astype(np.float64) ** 2).sum()) or 1.0)
+            w = w / norm
+            scores[row] = float(sum(float(x) * qmap[b] for b, x in zip(b_ids.tolist(), w.tolist()) if b in qmap))
+        return scores
+
+    def fingerprint_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live document's fingerprints as one sorted table: (uint32 hashes, int32 retriever rows).
+
+        What the audit needs (the same table :meth:`Retriever.build` makes), read from the
+        segments instead of decompressing every document's features."""
+        hashes, owners = [], []
+        for seg in self.segments:
+            with self.store.conn.blobopen("postings_segments", "fp_rows", seg.rowid, readonly=True) as blob:
+                rows = np.frombuffer(blob.read(), dtype=_row_dtype(seg.rows))
+            live = seg.live_row[rows]
+            keep = live >= 0
+            hashes.append(seg.hashes[keep])
+            owners.append(live[keep].astype(np.int32))
+        if not hashes:
+            return np.zeros(0, np.uint32), np.zeros(0, np.int32)
+        if len(hashes) == 1:
+            return hashes[0].astype(np.uint32), owners[0]
+        key = np.concatenate([h.astype(np.uint64) << np.uint64(32) | o.astype(np.uint64) for h, o in zip(hashes, owners)])
+        key.sort()
+        return (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.int32)
