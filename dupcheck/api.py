@@ -28,7 +28,7 @@ from dupcheck.align import AlignParams
 from dupcheck.corpus import corpus_items, is_corpus_file
 from dupcheck.credit import Source, find_passages
 from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
-from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path
+from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path, read_document_bytes
 from dupcheck.fingerprint import Scheme
 from dupcheck.matchkey import match_key
 from dupcheck.measure import measure
@@ -91,10 +91,7 @@ def find_documents(root: str | os.PathLike) -> list[Path]:
 def _file_features(path: str, scheme: Scheme) -> PackedDocument | Skipped:
     """Read, extract and fingerprint one file (runs in a worker process)."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return Skipped(path, f"无法读取文件（{exc.strerror or exc}）")
-    try:
+        data = read_document_bytes(path)  # regular files only, size checked before reading
         text = extract_bytes(data, path).text
     except InputError as exc:
         return Skipped(path, exc.reason)
@@ -242,9 +239,9 @@ class Index:
         for p in paths:
             if p in known:
                 try:
-                    digest = hashlib.sha256(Path(p).read_bytes()).hexdigest()
-                except OSError as exc:
-                    skipped.append(Skipped(p, f"无法读取文件（{exc.strerror or exc}）"))
+                    digest = hashlib.sha256(read_document_bytes(p)).hexdigest()
+                except InputError as exc:
+                    skipped.append(Skipped(p, exc.reason))
                     continue
                 if digest == known[p]:
                     unchanged.append(p)

@@ -1,9 +1,11 @@
-"""Extract stage: turn a .txt, .md, .docx or .pdf file into the plain text every later stage reads.
+"""Extract stage: turn a document file into the plain text every later stage reads (正文提取).
 
 The format is decided by the content, never by the file name alone: ``%PDF`` is a PDF, a zip
-holding ``word/document.xml`` is a Word file, recognisable other binaries (images, archives,
-legacy ``.doc``) are refused with a reason, and anything else is decoded as text. The name is
-used for messages and to tell Markdown (``.md``) from plain text.
+holding ``word/document.xml`` is a Word file and one holding ``OFD.xml`` an OFD document, an OLE2
+compound file with a ``WordDocument`` stream is a Word 97 (.doc) or WPS (.wps) file, PNG/JPEG/TIFF
+signatures are scanned images, ``<html`` is a web page; other recognisable binaries (archives,
+programs, encrypted Office files) are refused with a reason, and anything else is decoded as text.
+The name is used for messages and to tell Markdown (``.md``) and HTML (``.htm``) from plain text.
 
 What each format gives (``Extracted.text``; offsets of later stages refer to this string):
 
@@ -12,40 +14,51 @@ What each format gives (``Extracted.text``; offsets of later stages refer to thi
   read row by row, left to right, and **every paragraph of every cell is its own line** (no
   tabs: a cell may hold several paragraphs, so a tab-separated row could not keep them apart).
   A cell that spans several grid columns or rows is read once. Empty paragraphs are dropped;
-  headers, footers, footnotes, comments, text boxes and deleted (tracked) text are left out;
+  headers, footers, footnotes, comments, text boxes and deleted (tracked) text are left out.
+  ``word/document.xml`` is parsed as a stream (one top-level body element at a time), so memory
+  stays proportional to the largest paragraph or table, not to the file;
+* .doc / .wps: converted to .docx by LibreOffice (:mod:`dupcheck.office`) and read as above; with
+  antiword when LibreOffice is absent;
 * .pdf: the text layer with page numbers and running headers/footers removed and the lines
   that the layout broke joined again into paragraphs, one paragraph per line (see
-  :func:`_join_lines` for the rules). Glyphs a PDF maps to CJK radical code points (⽂ U+2F42
-  for 文, ⻓ U+2ED3 for 长, a common fault of Office-made PDFs) are mapped back to the unified
-  ideograph; a glyph without any Unicode mapping becomes U+FFFD.
+  :mod:`dupcheck.pdftext`). Scanned pages (no text layer, an image) are OCR'd (:mod:`dupcheck.ocr`);
+* OFD: the text objects of every page and its templates in reading order (:mod:`dupcheck.ofd`);
+* images: OCR; a character recognised with low confidence becomes U+FFFD, which matches nothing;
+* .html/.htm: the body text, scripts, styles and navigation left out (:mod:`dupcheck.htmltext`).
 
-Every failure is a :class:`dupcheck.errors.InputError` naming the file with a one-line reason.
+``Extracted.method`` says how the text was obtained and ``Extracted.ocr_confidence`` gives the
+mean OCR confidence. Every failure is a :class:`dupcheck.errors.InputError` naming the file with
+a one-line reason in Chinese. Limits (file size, unzipped size, pages, characters, time) are in
+:mod:`dupcheck.limits`.
 """
 
 from __future__ import annotations
 
 import codecs
-import io
+import errno
 import os
 import re
+import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dupcheck import limits
 from dupcheck.errors import InputError
-from dupcheck.pdftext import pdf_text
 
-__all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "Extracted", "extract_bytes", "extract_path"]
+__all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "Extracted", "extract_bytes", "extract_path", "read_document_bytes"]
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf"})
-MAX_BYTES: int = 64 * 2**20
-"""Larger files are refused before they are read (64 MiB)."""
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({
+    ".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".html", ".htm",
+    ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+})
+MAX_BYTES: int = limits.MAX_FILE_BYTES
+"""Larger files are refused before they are read (64 MiB; ``DUPCHECK_MAX_FILE_MB``)."""
 
-MAX_UNZIPPED_BYTES = 1024 * 2**20
-"""A .docx whose parts declare more than this uncompressed is refused (zip bomb)."""
+_SUPPORTED = "支持的格式：.txt .md .docx .doc .wps .pdf .ofd .html 及 .png .jpg .tif 图片"
 
-_SUPPORTED = "supported: .txt .md .docx .pdf"
-
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -57,59 +70,135 @@ class Extracted:
     text: str
     """The text all offsets refer to; lines end with ``\\n``."""
     format: str
-    """``"txt"``, ``"md"``, ``"docx"`` or ``"pdf"``."""
+    """``"txt"``, ``"md"``, ``"docx"``, ``"doc"``, ``"pdf"``, ``"ofd"``, ``"html"`` or ``"image"``."""
     encoding: str | None
     """For text files the encoding read (``"utf-8"``, ``"utf-8-sig"``, ``"utf-16"``,
-    ``"utf-16-le"``, ``"utf-16-be"``, ``"utf-32"`` or ``"gb18030"``, which covers GBK and
-    GB2312); ``None`` for .docx and .pdf."""
+    ``"utf-16-le"``, ``"utf-16-be"``, ``"utf-32"``, ``"gb18030"`` (which covers GBK and GB2312),
+    ``"big5"`` or ``"big5hkscs"``); ``None`` for the other formats."""
+    method: str = "text"
+    """How the text was obtained: ``"text"``, ``"docx"``, ``"pdf"``, ``"ofd"``, ``"html"``,
+    ``"converted (LibreOffice)"``, ``"converted (antiword)"`` or ``"ocr (tesseract)"``."""
+    ocr_confidence: float | None = None
+    """Mean confidence (0–1) of the OCR'd characters; ``None`` when nothing was OCR'd."""
 
 
-def extract_path(path: str | os.PathLike) -> Extracted:
-    """Read the file at *path* and extract its text (see :func:`extract_bytes`)."""
+def read_document_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of a regular file, refused (InputError in Chinese) before reading when too large.
+
+    Opened with ``O_NONBLOCK`` and checked with ``fstat``: a FIFO, device or socket is refused at
+    once instead of blocking; the read is bounded by the limit whatever the file does meanwhile.
+    """
     name = os.fsdecode(path)
     try:
-        size = os.stat(name).st_size
-        _check_size(size, name)
-        with open(name, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise InputError(name, "file not found") from None
+        raise InputError(name, "文件不存在") from None
     except IsADirectoryError:
-        raise InputError(name, "is a directory, not a file") from None
+        raise InputError(name, "是文件夹，不是文件") from None
     except PermissionError:
-        raise InputError(name, "permission denied") from None
+        raise InputError(name, "没有读取权限") from None
     except OSError as e:
-        raise InputError(name, f"cannot read file ({e.strerror or e})") from None
-    return extract_bytes(data, name)
+        if e.errno == errno.ELOOP:
+            raise InputError(name, "符号链接循环，无法打开") from None
+        if e.errno == errno.ENXIO:
+            raise InputError(name, "不是普通文件（套接字），已跳过") from None
+        raise InputError(name, f"无法读取文件（{e.strerror or e}）") from None
+    try:
+        st = os.fstat(fd)
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(name, "是文件夹，不是文件")
+        if not stat.S_ISREG(mode):
+            kind = ("命名管道" if stat.S_ISFIFO(mode) else "套接字" if stat.S_ISSOCK(mode)
+                    else "设备" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件")
+            raise InputError(name, f"不是普通文件（{kind}），已跳过")
+        _check_size(st.st_size, name)
+        os.set_blocking(fd, True)
+        head = os.read(fd, 8192)
+        if _is_plain_text_kind(head, name):
+            _check_size(st.st_size, name, limits.MAX_TEXT_FILE_BYTES, "DUPCHECK_MAX_TEXT_MB")
+            cap = limits.MAX_TEXT_FILE_BYTES
+        else:
+            cap = MAX_BYTES
+        chunks, total = [head], len(head)
+        while total <= cap:
+            chunk = os.read(fd, min(1 << 20, cap + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except InputError:
+        raise
+    except OSError as e:
+        raise InputError(name, f"无法读取文件（{e.strerror or e}）") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    _check_size(len(data), name, cap)  # it grew while we read
+    return data
 
 
-def extract_bytes(data: bytes, name: str) -> Extracted:
+def extract_path(path: str | os.PathLike, *, progress: Progress | None = None) -> Extracted:
+    """Read the file at *path* and extract its text (see :func:`extract_bytes`)."""
+    name = os.fsdecode(path)
+    return extract_bytes(read_document_bytes(name), name, progress=progress)
+
+
+def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -> Extracted:
     """Extract the text of a document held in memory; *name* is used for messages and the suffix.
 
-    Pure: reads no files. Raises :class:`InputError` for anything that is not a readable
-    document.
+    Reads no file of the caller's; a .doc conversion and OCR work on private temporary copies.
+    ``progress(done, total)`` is called per page of a PDF. Raises :class:`InputError` for
+    anything that is not a readable document.
     """
     name = str(name)
     _check_size(len(data), name)
     if not data:
-        raise InputError(name, "empty file")
+        raise InputError(name, "空文件")
     pdf_at = data.find(b"%PDF-", 0, 1024)  # the header may follow some junk, as readers allow
     if pdf_at == 0 or pdf_at > 0 and b"%%EOF" in data[-2048:]:
-        return Extracted(name, pdf_text(data, name), "pdf", None)
+        from dupcheck.pdftext import pdf_extract
+
+        r = pdf_extract(data, name, progress=progress)
+        return _checked(Extracted(name, r.text, "pdf", None, r.method, r.ocr_confidence))
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return Extracted(name, _docx_text(data, name), "docx", None)
+        return _checked(_zip_document(data, name))
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2 compound file
+        return _checked(_ole_document(data, name))
+    image = _image_kind(data)
+    if image:
+        from dupcheck.ocr import ocr_image
+
+        r = ocr_image(data, name)
+        return _checked(Extracted(name, r.text, "image", None, r.method, r.confidence))
     _refuse_other_binary(data, name)
+    _check_size(len(data), name, limits.MAX_TEXT_FILE_BYTES, "DUPCHECK_MAX_TEXT_MB")
     text, encoding = _decode(data, name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _is_html(text, name):
+        from dupcheck.htmltext import html_text
+
+        text = html_text(text)
+        if not text.strip():
+            raise InputError(name, "空文档（网页中没有正文）")
+        return _checked(Extracted(name, text, "html", encoding, "html"))
     if not text.strip():
-        raise InputError(name, "empty file")
+        raise InputError(name, "空文件")
     fmt = "md" if Path(name).suffix.lower() in (".md", ".markdown") else "txt"
-    return Extracted(name, text, fmt, encoding)
+    return _checked(Extracted(name, text, fmt, encoding))
 
 
-def _check_size(size: int, name: str) -> None:
-    if size > MAX_BYTES:
-        raise InputError(name, f"file too large ({_human(size)}; limit {_human(MAX_BYTES)})")
+def _checked(e: Extracted) -> Extracted:
+    if len(e.text) > limits.MAX_CHARS:
+        raise InputError(e.path, f"文字过多（{len(e.text):,} 字，上限 {limits.MAX_CHARS:,} 字；"
+                         "可用环境变量 DUPCHECK_MAX_CHARS 调整）")
+    return e
+
+
+def _check_size(size: int, name: str, limit: int | None = None, env: str = "DUPCHECK_MAX_FILE_MB") -> None:
+    limit = MAX_BYTES if limit is None else limit
+    if size > limit:
+        raise InputError(name, f"文件过大（{_human(size)}，上限 {_human(limit)}；可用环境变量 {env} 调整）")
 
 
 def _human(n: int) -> str:
@@ -119,34 +208,72 @@ def _human(n: int) -> str:
     return f"{n / div:.1f}".removesuffix(".0") + f" {unit}"
 
 
-# --- binary formats we recognise and refuse -------------------------------------------------
+def _is_plain_text_kind(head: bytes, name: str) -> bool:
+    """Whether the first bytes say: a text (or HTML) file, to be held to the text-file size limit."""
+    if head.find(b"%PDF-", 0, 1024) >= 0 or head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0")):
+        return False
+    if _image_kind(head) or any(head.startswith(m) for m, _ in _MAGIC):
+        return False
+    return True
+
+
+def _is_html(text: str, name: str) -> bool:
+    head = text[:2048].lstrip("\ufeff \t\r\n").lower()
+    if head.startswith(("<!doctype html", "<html")):
+        return True
+    return Path(name).suffix.lower() in (".html", ".htm", ".xhtml") and head.startswith("<")
+
+
+# --- binary formats -------------------------------------------------------------------------
+
+_IMAGES: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+]
 
 _MAGIC: list[tuple[bytes, str]] = [
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF87a", "GIF image"),
-    (b"GIF89a", "GIF image"),
-    (b"II*\x00", "TIFF image"),
-    (b"MM\x00*", "TIFF image"),
-    (b"\x7fELF", "executable program (ELF)"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+    (b"GIF87a", "GIF 图片（请另存为 PNG 或 JPEG）"),
+    (b"GIF89a", "GIF 图片（请另存为 PNG 或 JPEG）"),
+    (b"\x7fELF", "可执行程序（ELF）"),
+    (b"MZ\x90\x00", "Windows 可执行程序"),
+    (b"\x1f\x8b", "gzip 压缩包（请先解压）"),
+    (b"Rar!\x1a\x07", "RAR 压缩包（请先解压）"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip 压缩包（请先解压）"),
 ]
 
 
+def _image_kind(data: bytes) -> str | None:
+    for magic, kind in _IMAGES:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def _ole_document(data: bytes, name: str) -> Extracted:
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        raise InputError(name, "无法读取：加密的 Office 文件（请先去除密码）")
+    if "WordDocument".encode("utf-16-le") not in data:
+        raise InputError(name, f"Office 旧格式文件，但不是 Word 文档（{_SUPPORTED}）")
+    from dupcheck.office import convert_word97
+
+    converted = convert_word97(data, name)
+    if converted.docx is not None:
+        text = _docx_text(converted.docx, name)
+    else:
+        text = converted.text
+    if not text.strip():
+        raise InputError(name, "空文档（Word 文件中没有文字）")
+    return Extracted(name, text, "doc", None, converted.method)
+
+
 def _refuse_other_binary(data: bytes, name: str) -> None:
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2 compound file
-        if "EncryptedPackage".encode("utf-16-le") in data:
-            raise InputError(name, "encrypted Office file (remove the password first)")
-        if "WordDocument".encode("utf-16-le") in data:
-            raise InputError(name, "legacy .doc format: save as .docx")
-        raise InputError(name, f"legacy Office file, not a Word document ({_SUPPORTED})")
     if data.startswith(b"{\\rtf"):
-        raise InputError(name, "RTF format: save as .docx")
+        raise InputError(name, "RTF 格式：请另存为 .docx")
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise InputError(name, f"{what}, not a document (unknown format; {_SUPPORTED})")
+            raise InputError(name, f"{what}，不是文档（{_SUPPORTED}）")
 
 
 # --- text files -----------------------------------------------------------------------------
@@ -168,23 +295,61 @@ _PLAUSIBLE = re.compile(
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
+def _double_byte_chars(codec: str, leads: range, trails: list[range]) -> set[str]:
+    chars = set()
+    for lead in leads:
+        for trail_range in trails:
+            for trail in trail_range:
+                try:
+                    chars.add(bytes((lead, trail)).decode(codec))
+                except UnicodeDecodeError:
+                    pass
+    return chars
+
+
 def _common_chars() -> re.Pattern[str]:
     """ASCII text and the 7,445 characters of GB 2312 (the 6,763 commonest hanzi, usual punctuation)."""
     chars = set("\t\n\f\r" + "".join(map(chr, range(0x20, 0x7F))))
-    for lead in range(0xA1, 0xF8):
-        for trail in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes((lead, trail)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
+    chars |= _double_byte_chars("gb2312", range(0xA1, 0xF8), [range(0xA1, 0xFF)])
     return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]")
 
 
 _COMMON = _common_chars()
+# Hanzi a Chinese document commonly uses in either script: GB 2312's and Big5's level 1 (the
+# 5,401 常用字 at A440-C67E), with Big5's symbols. A correct decoding of a real document has
+# almost only these; a wrong one (Big5 read as GBK, GBK as Big5) has many rare ideographs,
+# kana, Hangul or private-use characters in their place.
+_COMMON_EITHER = frozenset(
+    _double_byte_chars("gb2312", range(0xA1, 0xF8), [range(0xA1, 0xFF)])
+    | _double_byte_chars("big5", range(0xA1, 0xC7), [range(0x40, 0x7F), range(0xA1, 0xFF)])
+)
+_WIDE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                   "\ue000-\uf8ff\uf900-\ufaff\U00020000-\U0003ffff\U000f0000-\U0010ffff]")
+
+
+def rare_share(text: str, encoding: str = "") -> float:
+    """Share of the ideographs, kana, Hangul and private-use characters of *text* that are not
+    common Chinese characters: under 2% for real documents, over 20% for mojibake.
+
+    For a GB18030 reading only the characters of its two-byte (GBK) part count as rare: its
+    four-byte sequences (second byte 0x30-0x39) never arise from Big5 bytes, so a character
+    reached by one was written on purpose.
+    """
+    wide = _WIDE.findall(text[: _SAMPLE])
+    if not wide:
+        return 0.0
+    rare = [c for c in wide if c not in _COMMON_EITHER]
+    if encoding == "gb18030":
+        rare = [c for c in rare if len(c.encode("gb18030")) == 2]
+    return len(rare) / len(wide)
+
+
+_MOJIBAKE = 0.12
+"""A decoding with more rare characters than this share is taken as the wrong encoding."""
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """Decode strictly: BOM, else UTF-8, else UTF-16 if it reads as text, else GB18030.
+    """Decode strictly: BOM, else UTF-8, else UTF-16 if it reads as text, else GB18030 or Big5.
 
     One exception to UTF-8 first: GBK text made of characters such as 也 (D2 B2), 位 (CE BB) or
     一 (D2 BB) is also valid UTF-8 (Ҳ, λ, һ). Bytes cannot tell them apart; context does. When
@@ -194,6 +359,11 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     What remains ambiguous: a few characters of Greek or Cyrillic only that pair into GB 2312
     hanzi ("αβγ") are read as GBK; a few GBK hanzi that are all UTF-8 lookalikes with an ASCII
     letter touching one ("A也") are read as UTF-8. Neither happens to a document of any length.
+
+    Big5 text is nearly always valid GB18030 too, as mojibake: the GB18030 reading is kept only
+    when few of its characters are rare (:func:`rare_share`); otherwise Big5, then Big5-HKSCS, is
+    taken if it reads as common characters. A text that no encoding reads without mojibake is
+    refused, naming the likely encoding: it is never scored as garbage.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -201,8 +371,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                 text = data.decode(encoding)
             except UnicodeDecodeError as e:
                 at = e.start + (len(bom) if encoding == "utf-8-sig" else 0)  # utf-8-sig counts after the BOM
-                raise InputError(name, f"starts like {encoding.removesuffix('-sig').upper()} but has invalid "
-                                 f"bytes at offset {at}") from None
+                raise InputError(name, f"以 {encoding.removesuffix('-sig').upper()} 开头，但在偏移 {at} 处有无效字节"
+                                 "（文件可能已损坏）") from None
             return _check_binary(text, name), encoding
     if b"\x00" in data:  # valid UTF-8 and GB18030 too, but only UTF-16 text holds NUL bytes
         encoding = _guess_utf16(data, None)
@@ -217,6 +387,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             return _check_binary(data.decode("gb18030"), name), "gb18030"
         gb = _score(data, "gb18030")
         encoding = _guess_utf16(data, gb) or ("gb18030" if gb is not None else None)
+        if encoding in ("gb18030", None):
+            encoding = _gb_or_big5(data, name, gb is not None)
     if encoding is None:
         raise InputError(name, _undecodable_reason(data))
     try:
@@ -224,6 +396,27 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     except UnicodeDecodeError:  # the sample decoded, the rest did not
         raise InputError(name, _undecodable_reason(data)) from None
     return _check_binary(text, name), encoding
+
+
+def _gb_or_big5(data: bytes, name: str, gb_valid: bool) -> str | None:
+    """GB18030 unless it reads as mojibake; then Big5 or Big5-HKSCS if they read well; else refuse."""
+    sample = data[:_SAMPLE]
+    shares: dict[str, float] = {}
+    for encoding in ("gb18030", "big5", "big5hkscs"):
+        if encoding == "gb18030" and not gb_valid:
+            continue
+        try:
+            text = codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=len(sample) == len(data))
+        except UnicodeDecodeError:
+            continue
+        shares[encoding] = rare_share(text, encoding)
+        if shares[encoding] <= _MOJIBAKE:
+            return encoding
+    if not shares:
+        return None
+    likely = min(shares, key=shares.get)
+    guess = _charset_guess(sample) or {"gb18030": "GBK/GB18030", "big5": "Big5", "big5hkscs": "Big5-HKSCS"}[likely]
+    raise InputError(name, f"文字像是乱码：无法确定编码（可能是 {guess}）；请另存为 UTF-8 后重试")
 
 
 _CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -278,10 +471,10 @@ def _undecodable_reason(data: bytes) -> str:
     sample = data[:_SAMPLE]
     controls = sum(1 for b in sample if b < 0x20 and b not in b"\t\n\r\f\x1b" or b == 0x7F)
     if b"\x00" in sample or controls > 0.05 * len(sample):
-        return "binary data, not a text document"
-    reason = "not decodable as UTF-8, UTF-16 or GB18030"
+        return "二进制数据，不是文本文档"
+    reason = "无法按 UTF-8、UTF-16、GB18030 或 Big5 解码"
     guess = _charset_guess(sample)
-    return f"{reason} (looks like {guess}; save it as UTF-8)" if guess else reason
+    return f"{reason}（像是 {guess} 编码；请另存为 UTF-8）" if guess else reason + "（请另存为 UTF-8）"
 
 
 def _charset_guess(sample: bytes) -> str | None:
@@ -299,11 +492,11 @@ def _charset_guess(sample: bytes) -> str | None:
 
 def _check_binary(text: str, name: str) -> str:
     if "\x00" in text or len(_CONTROL.findall(text[:_SAMPLE])) > 0.02 * len(text[:_SAMPLE]):
-        raise InputError(name, "binary data, not a text document")
+        raise InputError(name, "二进制数据，不是文本文档")
     return text
 
 
-# --- .docx ----------------------------------------------------------------------------------
+# --- zip packages: .docx and OFD ------------------------------------------------------------
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -311,37 +504,93 @@ _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _SKIP = {_W + t for t in ("pPr", "rPr", "del", "moveFrom", "drawing", "pict", "object")}
 
 
-def _docx_text(data: bytes, name: str) -> str:
+class _TooBig(Exception):
+    pass
+
+
+class CappedReader:
+    """A file-like reader that raises once more than *cap* bytes came through (a zip part may lie
+    about its size)."""
+
+    def __init__(self, raw, cap: int) -> None:
+        self.raw, self.cap, self.seen = raw, cap, 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.raw.read(1 << 16 if n is None or n < 0 else min(n, 1 << 20))
+        self.seen += len(chunk)
+        if self.seen > self.cap:
+            raise _TooBig
+        return chunk
+
+
+def _zip_document(data: bytes, name: str) -> Extracted:
+    import io
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-            names = {i.filename for i in infos}
-            mimetype = z.read("mimetype")[:100] if "mimetype" in names else b""
+            names = {i.filename for i in z.infolist()}
+            mimetype = z.read("mimetype")[:100] if "mimetype" in names and z.getinfo("mimetype").file_size < 1000 else b""
     except Exception as e:  # zipfile raises BadZipFile, EOFError, zlib.error, struct.error ...
         if b"word/" in data or Path(name).suffix.lower() == ".docx":
-            raise InputError(name, "corrupt .docx (not a valid Word file)") from e
-        raise InputError(name, f"corrupt zip archive (unknown format; {_SUPPORTED})") from e
-    if "word/document.xml" not in names:
-        if b"opendocument.text" in mimetype:
-            raise InputError(name, "OpenDocument text (.odt): save as .docx")
-        if "OFD.xml" in names:
-            raise InputError(name, "OFD document: export it as PDF")
-        if "xl/workbook.xml" in names:
-            raise InputError(name, "Excel workbook, not a Word document")
-        if "ppt/presentation.xml" in names:
-            raise InputError(name, "PowerPoint file, not a Word document")
-        raise InputError(name, f"zip archive, not a Word document (unknown format; {_SUPPORTED})")
-    if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
-        raise InputError(name, f"corrupt .docx (expands to more than {_human(MAX_UNZIPPED_BYTES)})")
-    try:
-        import docx
+            raise InputError(name, "无法读取：损坏的 .docx（不是有效的 Word 文件）") from e
+        raise InputError(name, f"损坏的 zip 压缩包，不是文档（{_SUPPORTED}）") from e
+    if "word/document.xml" in names:
+        return Extracted(name, _docx_text(data, name), "docx", None, "docx")
+    if "OFD.xml" in names or "ofd.xml" in names:
+        from dupcheck.ofd import ofd_text
 
-        body = docx.Document(io.BytesIO(data)).element.body
-    except Exception as e:  # python-docx, zipfile and lxml raise a zoo of types for a broken package
-        raise InputError(name, "corrupt .docx (not a valid Word file)") from e
-    text = "\n".join(t for t in map(_docx_paragraph, docx_paragraph_elements(body)) if t.strip())
+        return Extracted(name, ofd_text(data, name), "ofd", None, "ofd")
+    if b"opendocument.text" in mimetype:
+        raise InputError(name, "OpenDocument 文本（.odt）：请另存为 .docx")
+    if "xl/workbook.xml" in names:
+        raise InputError(name, "Excel 工作簿，不是 Word 文档")
+    if "ppt/presentation.xml" in names:
+        raise InputError(name, "PowerPoint 文件，不是 Word 文档")
+    raise InputError(name, f"zip 压缩包，不是 Word 文档（{_SUPPORTED}）")
+
+
+def _docx_text(data: bytes, name: str) -> str:
+    """The body text of a .docx, parsed as a stream of top-level body elements (bounded memory)."""
+    import io
+
+    from lxml import etree
+
+    corrupt = "无法读取：损坏的 .docx（不是有效的 Word 文件）"
+    cap = limits.MAX_XML_BYTES
+    too_big = f"无法读取：.docx 正文解压后超过 {_human(cap)}（可能是压缩炸弹；可用 DUPCHECK_MAX_XML_MB 调整）"
+    lines: list[str] = []
+    chars = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            info = z.getinfo("word/document.xml")
+            if info.file_size > cap:
+                raise InputError(name, too_big)
+            with z.open(info) as raw:
+                events = etree.iterparse(CappedReader(raw, cap), events=("end",), resolve_entities=False,
+                                         no_network=True, load_dtd=False, huge_tree=False)
+                for _, el in events:
+                    parent = el.getparent()
+                    if parent is None or parent.tag != _W + "body":
+                        continue
+                    for p in docx_paragraph_elements([el]):
+                        t = _docx_paragraph(p)
+                        if t.strip():
+                            lines.append(t)
+                            chars += len(t) + 1
+                    if chars > limits.MAX_CHARS:
+                        raise InputError(name, f"文字过多（超过 {limits.MAX_CHARS:,} 字；可用 DUPCHECK_MAX_CHARS 调整）")
+                    el.clear()
+                    while el.getprevious() is not None:
+                        del parent[0]
+    except InputError:
+        raise
+    except _TooBig:
+        raise InputError(name, too_big) from None
+    except Exception as e:  # zipfile, zlib and lxml raise a zoo of types for a broken package
+        raise InputError(name, corrupt) from e
+    text = "\n".join(lines)
     if not text.strip():
-        raise InputError(name, "empty file (the Word document has no text)")
+        raise InputError(name, "空文档（Word 文件中没有文字）")
     return text
 
 

@@ -108,7 +108,9 @@ def punctuation_table() -> np.ndarray:
     table = np.zeros(0x10000, dtype=bool)
     for cp in range(0x10000):
         cat = unicodedata.category(chr(cp))
-        if cat[0] in "PSZC" and not (0xE000 <= cp <= 0xF8FF):  # private use is ours (masks)
+        # Private use is ours (masks); U+FFFD (an unreadable or uncertain OCR character) stays in
+        # the key as a character no real text has, so it never joins its neighbours into a match.
+        if cat[0] in "PSZC" and not (0xE000 <= cp <= 0xF8FF) and cp != 0xFFFD:
             table[cp] = True
     return table
 

@@ -10,10 +10,13 @@ import io
 import logging
 import re
 import statistics
+import time
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from itertools import pairwise
 
+from dupcheck import limits
 from dupcheck.articles import ARTICLE_UNIT, HEADING_UNIT, NUMERAL
 from dupcheck.errors import InputError
 
@@ -23,41 +26,156 @@ from dupcheck.errors import InputError
 logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 
+@dataclass(frozen=True)
+class PdfResult:
+    text: str
+    method: str  # "pdf", or "ocr (tesseract)" when any page was OCR'd
+    ocr_confidence: float | None
+
+
+ENCRYPTED = "无法读取：加密的 PDF（请先去除密码）"
+_SCANNED_CHARS = 10
+"""A page with fewer non-space characters than this in its text layer, and an image, is scanned."""
+
+
 def pdf_text(data: bytes, name: str) -> str:
+    """The text of a PDF (see :func:`pdf_extract`)."""
+    return pdf_extract(data, name).text
+
+
+def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
+    """The text layer of a PDF, furniture removed and lines joined; scanned pages OCR'd.
+
+    Limits (:mod:`dupcheck.limits`) are checked before the expensive step: the page count before
+    any page is read, each page's decompressed content size before its operators are
+    interpreted, the elapsed time between pages.
+    """
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    has_encrypt = b"/Encrypt" in data
+
     def fail(e: BaseException) -> InputError:
+        if isinstance(e, InputError):
+            return e
         cause = e.args[0] if e.args and isinstance(e.args[0], BaseException) else e
-        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
-            return InputError(name, "encrypted PDF (remove the password first)")
-        return InputError(name, "corrupt PDF (cannot be parsed)")
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or has_encrypt:
+            return InputError(name, ENCRYPTED)
+        return InputError(name, "无法读取：损坏的 PDF（无法解析）")
 
     pages: list[list[_Line]] = []
+    scanned: list[int] = []
+    started = time.monotonic()
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             encrypted = pdf.doc.encryption is not None
-            for page in pdf.pages:
-                pages.append(_pdf_page_lines(page))
+            total = len(pdf.pages)
+            if total > limits.MAX_PDF_PAGES:
+                raise InputError(name, f"页数过多（{total} 页，上限 {limits.MAX_PDF_PAGES} 页；"
+                                 "可用 DUPCHECK_MAX_PDF_PAGES 调整）")
+            for i, page in enumerate(pdf.pages):
+                _check_content_size(page, name, i)
+                lines = _pdf_page_lines(page)
+                glyphs = sum(len(line.text.replace(" ", "")) for line in lines)
+                unmapped = sum(line.text.count("\ufffd") for line in lines)
+                if (glyphs < _SCANNED_CHARS and page.images) or (glyphs and unmapped > 0.1 * glyphs and not encrypted):
+                    scanned.append(i)
+                pages.append(lines)
                 page.close()
+                if time.monotonic() - started > limits.MAX_PDF_SECONDS:
+                    raise InputError(name, f"PDF 处理超时（{i + 1}/{total} 页后超过 {limits.MAX_PDF_SECONDS:.0f} 秒；"
+                                     "可用 DUPCHECK_MAX_PDF_SECONDS 调整）")
+                if progress:
+                    progress(i + 1, total)
     except Exception as e:  # pdfplumber wraps pdfminer's errors; pdfminer raises many kinds
         raise fail(e) from e
     if not pages:
-        raise InputError(name, "empty file (the PDF has no pages)")
-    if not any(pages):
-        raise InputError(name, "scanned PDF with no text layer (run OCR first)")
-    glyphs = sum(len(line.text) for lines in pages for line in lines)
-    unmapped = sum(line.text.count("\ufffd") for lines in pages for line in lines)
-    if unmapped > 0.1 * glyphs:
+        raise InputError(name, "空文档（PDF 没有页面）")
+    glyphs = sum(len(line.text) for i, lines in enumerate(pages) if i not in scanned for line in lines)
+    unmapped = sum(line.text.count("\ufffd") for i, lines in enumerate(pages) if i not in scanned for line in lines)
+    if encrypted and unmapped > 0.1 * glyphs:
         # reportlab, for one, writes the CIDSystemInfo of an encrypted file unencrypted; pdfminer
         # then cannot name the font's character collection and reports raw glyph ids.
-        if encrypted:
-            raise InputError(name, "encrypted PDF (remove the password first)")
-        raise InputError(name, "PDF fonts have no Unicode mapping (text cannot be read; run OCR first)")
-    text = "\n".join(_join_lines(_strip_page_furniture(pages)))
+        raise InputError(name, ENCRYPTED)
+    method, confidence = "pdf", None
+    if scanned:
+        from dupcheck.ocr import METHOD, ocr_page_images
+
+        ocr = ocr_page_images(data, scanned, name, progress=progress)
+        chars = sum(p.chars for p in ocr.values())
+        for i, page in ocr.items():
+            pages[i] = page.lines
+        method = METHOD
+        confidence = sum(p.conf_sum for p in ocr.values()) / chars if chars else None
+    if not any(pages):
+        raise InputError(name, "扫描件 PDF，没有识别出文字" if scanned else "PDF 没有文字层，也没有可识别的图片")
+    # A document whose every page is one repeated line is all "running header": keep it, then.
+    body = _strip_page_furniture(pages) or [line for lines in pages for line in lines]
+    text = "\n".join(_join_lines(body))
     if not text.strip():
-        raise InputError(name, "scanned PDF with no text layer (run OCR first)")
-    return text
+        raise InputError(name, "PDF 没有文字层，也没有可识别的图片")
+    return PdfResult(text, method, confidence)
+
+
+def _stream_size(stream, budget: int) -> int:
+    """Decompressed size of a PDF stream, stopping once past *budget* (memory stays bounded)."""
+    from pdfminer.pdftypes import resolve1
+
+    filters = resolve1(stream.attrs.get("Filter") or stream.attrs.get("F"))
+    names = [getattr(f, "name", f) for f in (filters if isinstance(filters, list) else [filters] if filters else [])]
+    raw = stream.rawdata if stream.rawdata is not None else (stream.data or b"")
+    if not names:
+        return len(raw)
+    if names == ["FlateDecode"] or names == ["Fl"]:
+        d = zlib.decompressobj()
+        size, chunk = 0, raw
+        try:
+            while chunk and size <= budget:
+                out = d.decompress(chunk, budget + 1 - size)
+                size += len(out)
+                chunk = d.unconsumed_tail
+        except zlib.error:
+            return size  # pdfminer will deal with it (or fail) as before
+        return size
+    if len(raw) * 200 <= budget:  # no other filter expands more than this in practice
+        return len(raw)
+    return len(stream.get_data())
+
+
+def _check_content_size(page, name: str, index: int) -> None:
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    budget = limits.MAX_PDF_PAGE_CONTENT_BYTES
+    total = 0
+    seen: set[int] = set()
+
+    def streams(obj, depth: int = 0):
+        obj = resolve1(obj)
+        if isinstance(obj, list):
+            for o in obj:
+                yield from streams(o, depth)
+        elif isinstance(obj, PDFStream) and id(obj) not in seen:
+            seen.add(id(obj))
+            yield obj
+            if depth < 4:
+                xobjects = resolve1((resolve1(obj.attrs.get("Resources")) or {}).get("XObject")) or {}
+                for x in xobjects.values() if isinstance(xobjects, dict) else ():
+                    xs = resolve1(x)
+                    if isinstance(xs, PDFStream) and getattr(resolve1(xs.attrs.get("Subtype")), "name", "") == "Form":
+                        yield from streams(xs, depth + 1)
+
+    page_obj = page.page_obj
+    roots = list(page_obj.contents or [])
+    xobjects = resolve1((resolve1(page_obj.resources) or {}).get("XObject")) if page_obj.resources else None
+    for x in (xobjects or {}).values() if isinstance(xobjects, dict) else ():
+        xs = resolve1(x)
+        if isinstance(xs, PDFStream) and getattr(resolve1(xs.attrs.get("Subtype")), "name", "") == "Form":
+            roots.append(xs)
+    for s in streams(roots):
+        total += _stream_size(s, budget - total)
+        if total > budget:
+            raise InputError(name, f"第 {index + 1} 页内容过大（解压后超过 {budget // 2**20} MB 的绘图指令；"
+                             "可用 DUPCHECK_MAX_PDF_PAGE_MB 调整）")
 
 
 @dataclass(frozen=True)

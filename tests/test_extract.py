@@ -65,7 +65,7 @@ def refused(reason: str, source: Path | bytes, name: str = "doc.txt") -> InputEr
 
 
 def test_interface():
-    assert SUPPORTED_SUFFIXES == frozenset({".txt", ".md", ".docx", ".pdf"})
+    assert {".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".html", ".png", ".tif"} <= SUPPORTED_SUFFIXES
     assert extract.MAX_BYTES == 64 * 2**20
     e = extract_bytes("甲".encode(), "a.txt")
     assert e == Extracted(path="a.txt", text="甲", format="txt", encoding="utf-8")
@@ -233,7 +233,7 @@ def test_docx_tracked_changes_and_content_controls(tmp_path):
 
 
 def test_docx_without_text_is_empty(tmp_path):
-    refused("empty file", make_docx(tmp_path / "a.docx", ["", "  "]))
+    refused("空文档（Word 文件中没有文字）", make_docx(tmp_path / "a.docx", ["", "  "]))
 
 
 # --- .pdf -----------------------------------------------------------------------------------
@@ -293,11 +293,11 @@ def test_pdf_radical_code_points_mapped_to_ideographs():
 
 
 def test_pdf_scanned(tmp_path):
-    refused("scanned PDF with no text layer (run OCR first)", make_scanned_pdf(tmp_path / "scan.pdf", pages=2))
+    refused("没有文字层", make_scanned_pdf(tmp_path / "scan.pdf", pages=2))
 
 
 def test_pdf_encrypted(tmp_path):
-    refused("encrypted PDF (remove the password first)", make_pdf(tmp_path / "a.pdf", ARTICLES, password="secret"))
+    refused("无法读取：加密的 PDF（请先去除密码）", make_pdf(tmp_path / "a.pdf", ARTICLES, password="secret"))
 
 
 def test_pdf_owner_password_only(tmp_path):
@@ -312,80 +312,80 @@ def test_pdf_owner_password_only(tmp_path):
     c.setFont("STSong-Light", 12)
     c.drawString(72, 720, "第一条 为了规范行政许可的设定和实施。")
     c.save()
-    refused("encrypted PDF (remove the password first)", path)
+    refused("无法读取：加密的 PDF（请先去除密码）", path)
 
 
 @pytest.mark.parametrize("data", [b"%PDF-1.4\ngarbage", b"%PDF-1.7\n1 0 obj << /Type /Catalog"])
 def test_pdf_corrupt(data):
-    refused("corrupt PDF", data, "a.pdf")
+    refused("无法读取：损坏的 PDF", data, "a.pdf")
 
 
 def test_pdf_truncated(tmp_path):
     data = make_pdf(tmp_path / "a.pdf", ARTICLES * 5).read_bytes()
-    refused("corrupt PDF", data[: len(data) // 2], "a.pdf")
+    refused("无法读取：损坏的 PDF", data[: len(data) // 2], "a.pdf")
 
 
 # --- inputs that are refused ------------------------------------------------------------------
 
 def test_missing_file(tmp_path):
-    refused("file not found", tmp_path / "nope.txt")
+    refused("文件不存在", tmp_path / "nope.txt")
 
 
 def test_directory(tmp_path):
-    refused("is a directory", tmp_path)
+    refused("是文件夹，不是文件", tmp_path)
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n\t\r\n", "　\n ".encode(), b"\xef\xbb\xbf", b"\xff\xfe"])
 def test_empty_and_whitespace_only(data):
-    refused("empty file", data)
+    refused("空文件", data)
 
 
 def test_empty_file_on_disk(tmp_path):
     (tmp_path / "a.txt").write_bytes(b"")
-    refused("empty file", tmp_path / "a.txt")
+    refused("空文件", tmp_path / "a.txt")
 
 
 @pytest.mark.parametrize("n", [64, 4096])
 def test_random_bytes_are_binary(n):
     data = random.Random(n).randbytes(n)
-    refused("binary data, not a text document", data, "a.txt")
+    refused("二进制数据，不是文本文档", data, "a.txt")
 
 
 @pytest.mark.parametrize(
     "data, what",
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG image"),
-        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "JPEG image"),
-        (b"GIF89a\x01\x00", "GIF image"),
-        (b"\x7fELF\x02\x01\x01", "executable"),
-        (b"{\\rtf1\\ansi text}", "RTF format: save as .docx"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "损坏的图片文件"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "损坏的图片文件"),
+        (b"GIF89a\x01\x00", "GIF 图片"),
+        (b"\x7fELF\x02\x01\x01", "可执行程序"),
+        (b"{\\rtf1\\ansi text}", "RTF 格式：请另存为 .docx"),
     ],
 )
 def test_other_formats_named(data, what):
     err = refused(what, data, "a.txt")
-    assert "supported: .txt .md .docx .pdf" in err.reason or "save as" in err.reason
+    assert "支持的格式" in err.reason or "另存为" in err.reason or "图片" in err.reason
 
 
 def test_text_with_nul_or_control_characters_is_binary():
-    refused("binary data", "正文\x00正文".encode(), "a.txt")
-    refused("binary data", ("正文" + "\x01\x02\x03" * 5).encode(), "a.txt")
+    refused("二进制数据", "正文\x00正文".encode(), "a.txt")
+    refused("二进制数据", ("正文" + "\x01\x02\x03" * 5).encode(), "a.txt")
 
 
 def test_invalid_bytes_after_bom():
-    refused("starts like UTF-8 but has invalid bytes at offset 5", b"\xef\xbb\xbfab\xff", "a.txt")
+    refused("以 UTF-8 开头，但在偏移 5 处有无效字节", b"\xef\xbb\xbfab\xff", "a.txt")
 
 
 def test_undecodable_text():
-    refused("not decodable as UTF-8, UTF-16 or GB18030", b"\x80abc" * 10 + b"d", "a.txt")
+    refused("无法按 UTF-8、UTF-16、GB18030 或 Big5 解码", b"\x80abc" * 10 + b"d", "a.txt")
 
 
 def test_corrupt_docx_zip_garbage():
-    refused("corrupt .docx (not a valid Word file)", b"PK\x03\x04" + random.Random(1).randbytes(500), "a.docx")
+    refused("无法读取：损坏的 .docx（不是有效的 Word 文件）", b"PK\x03\x04" + random.Random(1).randbytes(500), "a.docx")
 
 
 def test_corrupt_docx_truncated(tmp_path):
     data = make_docx(tmp_path / "a.docx", [ARTICLES] * 20).read_bytes()
-    refused("corrupt .docx (not a valid Word file)", data[: len(data) * 2 // 3], "draft.bin")
+    refused("无法读取：损坏的 .docx（不是有效的 Word 文件）", data[: len(data) * 2 // 3], "draft.bin")
 
 
 def test_docx_with_broken_document_xml():
@@ -393,29 +393,28 @@ def test_docx_with_broken_document_xml():
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("word/document.xml", "<w:document><unclosed>")
-    refused("corrupt .docx (not a valid Word file)", buf.getvalue(), "a.docx")
+    refused("无法读取：损坏的 .docx（不是有效的 Word 文件）", buf.getvalue(), "a.docx")
 
 
 def test_zip_without_word_document():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("readme.txt", "不是 Word 文件")
-    refused("zip archive, not a Word document", buf.getvalue(), "a.docx")
+    refused("zip 压缩包，不是 Word 文档", buf.getvalue(), "a.docx")
 
 
 def test_legacy_doc():
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-    refused("legacy .doc format: save as .docx", ole + "WordDocument".encode("utf-16-le"), "a.doc")
-    refused("encrypted Office file", ole + "EncryptedPackage".encode("utf-16-le"), "a.docx")
-    refused("legacy Office file", ole, "a.xls")
+    refused("无法读取：加密的 Office 文件（请先去除密码）", ole + "EncryptedPackage".encode("utf-16-le"), "a.docx")
+    refused("Office 旧格式文件，但不是 Word 文档", ole, "a.xls")
 
 
 def test_too_large(tmp_path, monkeypatch):
     monkeypatch.setattr(extract, "MAX_BYTES", 100)
-    refused("file too large (101 bytes; limit 100 bytes)", b"x" * 101)
+    refused("文件过大（101 bytes，上限 100 bytes；可用环境变量 DUPCHECK_MAX_FILE_MB 调整）", b"x" * 101)
     path = tmp_path / "big.txt"
     path.write_bytes(b"x" * 3000)
-    refused("file too large (2.9 KB; limit 100 bytes)", path)
+    refused("文件过大（2.9 KB，上限 100 bytes", path)
     assert extract_bytes(b"x" * 100, "a.txt").text == "x" * 100
 
 

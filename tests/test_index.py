@@ -149,7 +149,7 @@ def test_check_many_lists_unreadable_drafts_and_goes_on(tmp_path):
     with Index.open(":memory:") as index:
         index.add_texts([("a", LAW_A, None)])
         results = index.check_many([tmp_path / "missing.txt", good])
-        assert results[0].path == str(tmp_path / "missing.txt") and "not found" in results[0].reason
+        assert results[0].path == str(tmp_path / "missing.txt") and "不存在" in results[0].reason
         assert results[1].copy_rate > 0.95
         with pytest.raises(InputError):
             index.check(tmp_path / "missing.txt")

@@ -1,0 +1,219 @@
+"""OCR of scanned pages and images with Tesseract (chi_sim), run as a program.
+
+Why Tesseract: measured against RapidOCR on pages rendered from real laws (docs/formats.md,
+``bench/bench_ocr.py``), and installable from Debian's packages (tesseract-ocr,
+tesseract-ocr-chi-sim), with no model download. Each page image goes to ``tesseract IMAGE stdout
+-l chi_sim tsv``; its words (for Chinese, runs of characters) come with a box and a confidence.
+A word below :data:`MIN_CONFIDENCE` has each character replaced by U+FFFD: the match key keeps
+U+FFFD as a character that no real text contains, so an uncertain character can lower a copy rate
+but never make a copy that is not there. The mean confidence (weighted by characters) is reported.
+
+Lines come back as :class:`dupcheck.pdftext._Line` boxes, so OCR'd pages go through the same
+page-furniture and paragraph rules as a PDF's text layer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from dupcheck import limits
+from dupcheck.errors import InputError
+
+__all__ = ["MIN_CONFIDENCE", "OcrPage", "OcrResult", "ocr_image", "ocr_page_images", "tesseract_missing"]
+
+MIN_CONFIDENCE = 50.0
+"""Tesseract word confidence (0–100) under which the characters become U+FFFD."""
+
+DPI = 300
+UNCERTAIN = "\ufffd"
+METHOD = "ocr (tesseract)"
+_LANG = "chi_sim"
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    text: str
+    left: float
+    top: float
+    width: float
+    height: float
+    conf: float
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    lines: list  # list[dupcheck.pdftext._Line], in the page's units
+    chars: int  # characters recognised
+    conf_sum: float  # sum over characters of the confidence (0-1)
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str
+    method: str
+    confidence: float | None
+
+
+def tesseract_missing() -> str | None:
+    """A Chinese reason if Tesseract with chi_sim cannot run here, else None."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        return "需要 OCR，但未安装 Tesseract（请安装：apt install tesseract-ocr tesseract-ocr-chi-sim）"
+    try:
+        r = subprocess.run([exe, "--list-langs"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return "需要 OCR，但 Tesseract 无法运行（请重新安装 tesseract-ocr）"
+    if _LANG not in r.stdout.decode("utf-8", "replace").split():
+        return "需要 OCR，但未安装中文识别数据（请安装：apt install tesseract-ocr-chi-sim）"
+    return None
+
+
+def _run(cmd: list[str], timeout: float, cwd: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}  # parallelism is per file
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _words(tsv: str) -> list[tuple[tuple[int, int, int, int], OcrWord]]:
+    out = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = cols[11].strip()
+        if not text:
+            continue
+        try:
+            key = (int(cols[1]), int(cols[2]), int(cols[3]), int(cols[4]))
+            left, top, width, height = (float(c) for c in cols[6:10])
+            conf = float(cols[10])
+        except ValueError:
+            continue
+        out.append((key, OcrWord(text, left, top, width, height, conf)))
+    return out
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def page_lines(tsv: str, scale: float = 1.0) -> dict[int, OcrPage]:
+    """Tesseract TSV → per page number, its lines (boxes multiplied by *scale*) and confidence."""
+    from dupcheck.pdftext import _Line
+
+    grouped: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for key, word in _words(tsv):
+        grouped.setdefault(key, []).append(word)
+    pages: dict[int, list] = {}
+    stats: dict[int, list[float]] = {}
+    for key in sorted(grouped):
+        words = grouped[key]
+        text = ""
+        for w in words:
+            piece = w.text if w.conf >= MIN_CONFIDENCE else UNCERTAIN * len(w.text)
+            if text and _is_latin(text[-1]) and _is_latin(piece[0]):
+                text += " "
+            text += piece
+            s = stats.setdefault(key[0], [0, 0.0])
+            s[0] += len(w.text)
+            s[1] += len(w.text) * max(0.0, min(w.conf, 100.0)) / 100
+        height = sorted(w.height for w in words)[len(words) // 2] * scale
+        first = words[0]
+        first_unit = (first.width / max(1, len(first.text))) * scale if not _is_latin(first.text[0]) else first.width * scale
+        pages.setdefault(key[0], []).append(_Line(
+            text=text, x0=first.left * scale, x1=max(w.left + w.width for w in words) * scale,
+            size=height, first_unit=first_unit,
+        ))
+    return {p: OcrPage(lines, int(stats.get(p, [0, 0])[0]), stats.get(p, [0, 0.0])[1]) for p, lines in pages.items()}
+
+
+def _tesseract(image: str, cwd: str, name: str) -> str:
+    try:
+        r = _run(["tesseract", image, "stdout", "-l", _LANG, "--psm", "3", "tsv"], limits.OCR_PAGE_SECONDS, cwd)
+    except subprocess.TimeoutExpired:
+        raise InputError(name, f"OCR 超时（一页超过 {limits.OCR_PAGE_SECONDS:.0f} 秒；可用 DUPCHECK_OCR_PAGE_SECONDS 调整）") from None
+    except OSError as e:
+        raise InputError(name, f"OCR 无法运行（{e.strerror or e}）") from None
+    if r.returncode != 0:
+        raise InputError(name, "OCR 失败：图片无法识别（可能已损坏）")
+    return r.stdout.decode("utf-8", "replace")
+
+
+def ocr_page_images(pdf: bytes, pages: list[int], name: str, progress=None) -> dict[int, OcrPage]:
+    """OCR the given pages (0-based) of a PDF, rasterised at 300 dpi by pdftoppm; boxes in points."""
+    reason = tesseract_missing()
+    if reason is None and shutil.which("pdftoppm") is None:
+        reason = "需要 OCR，但未安装 pdftoppm（请安装：apt install poppler-utils）"
+    if reason:
+        raise InputError(name, "扫描件 PDF（没有文字层）：" + reason)
+    if len(pages) > limits.MAX_OCR_PAGES:
+        raise InputError(name, f"扫描件页数过多（{len(pages)} 页，OCR 上限 {limits.MAX_OCR_PAGES} 页；"
+                         "可用 DUPCHECK_MAX_OCR_PAGES 调整）")
+    out: dict[int, OcrPage] = {}
+    with tempfile.TemporaryDirectory(prefix="dupcheck-ocr-") as work:
+        src = Path(work) / "in.pdf"
+        src.write_bytes(pdf)
+        for n, page in enumerate(pages, 1):
+            prefix = str(Path(work) / f"p{page}")
+            try:
+                r = _run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile", "-f", str(page + 1),
+                          "-l", str(page + 1), str(src), prefix], limits.OCR_PAGE_SECONDS, work)
+            except subprocess.TimeoutExpired:
+                raise InputError(name, "PDF 页面渲染超时（无法 OCR）") from None
+            if r.returncode != 0 or not Path(prefix + ".png").is_file():
+                raise InputError(name, "扫描件 PDF 无法渲染为图片（无法 OCR）")
+            found = page_lines(_tesseract(prefix + ".png", work, name), scale=72 / DPI)
+            os.unlink(prefix + ".png")
+            out[page] = found.get(1, OcrPage([], 0, 0.0))
+            if progress:
+                progress(n, len(pages))
+    return out
+
+
+def ocr_image(data: bytes, name: str) -> OcrResult:
+    """OCR a PNG, JPEG or (multi-page) TIFF image."""
+    reason = tesseract_missing()
+    if reason:
+        raise InputError(name, "图片文件：" + reason)
+    try:
+        from PIL import Image
+
+        with Image.open(__import__("io").BytesIO(data)) as im:
+            w, h = im.size
+            frames = getattr(im, "n_frames", 1)
+    except Exception:  # noqa: BLE001 - PIL raises many kinds for a broken image
+        raise InputError(name, "无法读取：损坏的图片文件") from None
+    if w * h > limits.MAX_IMAGE_PIXELS:
+        raise InputError(name, f"图片过大（{w}×{h} 像素，上限 {limits.MAX_IMAGE_PIXELS // 1_000_000} M 像素；"
+                         "可用 DUPCHECK_MAX_IMAGE_MPIXELS 调整）")
+    if frames > limits.MAX_OCR_PAGES:
+        raise InputError(name, f"图片页数过多（{frames} 页，上限 {limits.MAX_OCR_PAGES}）")
+    from dupcheck.pdftext import _join_lines, _strip_page_furniture
+
+    with tempfile.TemporaryDirectory(prefix="dupcheck-ocr-") as work:
+        src = Path(work) / "image"
+        src.write_bytes(data)
+        pages = page_lines(_tesseract(str(src), work, name))
+    ordered = [pages[p] for p in sorted(pages)]
+    chars = sum(p.chars for p in ordered)
+    if not chars:
+        raise InputError(name, "图片中没有识别出文字")
+    lines = [p.lines for p in ordered]
+    body = _strip_page_furniture(lines) or [line for page in lines for line in page]
+    return OcrResult("\n".join(_join_lines(body)), METHOD, sum(p.conf_sum for p in ordered) / chars)
