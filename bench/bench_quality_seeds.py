@@ -65,6 +65,8 @@ def cells(result: dict) -> list[tuple[str, str, bool]]:
             text = "—"
         elif base.startswith("false alarm"):
             text = f"{value:.2f} (mean {fa['mean'] * 100:.2f})"
+        elif "missed" in base:
+            text = str(value)
         elif "points" in base:
             text = f"{value:.2f}"
         else:

@@ -67,6 +67,12 @@ SENT_END = "。；！？"
 
 SINGLE = ("none", "subst", "reorder", "edit2", "edit5", "edit10", "punct", "sentence", "trad", "docx", "pdf")
 DISGUISES = SINGLE + ("mixed",)
+# The extended benchmark (issue #10): structures of real libraries the disguises above do not build.
+# ``crowd`` drafts copy 2-3 sources, the first of a family of near-identical siblings in the library
+# (``with_crowds``); ``seam`` drafts walk one source in order, skipping articles, renumbering all and
+# editing near the article seams, as a local implementing rule does.
+EXTENDED = ("crowd", "seam")
+ALL_DISGUISES = DISGUISES + EXTENDED
 FILE_FORMS = ("docx", "pdf")
 SHARED_BASE = ("none", "trad", "docx", "pdf")  # these use the same base drafts
 MIXABLE = ("sentence", "subst", "reorder", "edit5", "trad", "punct")
@@ -262,6 +268,7 @@ class Pools:
     char_values: np.ndarray = field(repr=False)  # CJK characters of the original pool…
     char_probs: np.ndarray = field(repr=False)  # …and their frequencies
     stats: dict = field(default_factory=dict)
+    crowds: dict[str, list[str]] = field(default_factory=dict)  # crowded reference key -> its siblings' keys
 
     def __post_init__(self) -> None:
         self.docs: dict[str, Doc] = {d.key: d for d in self.reference}
@@ -496,9 +503,15 @@ def _take_runs(arts: list[Article], need: int, rng: np.random.Generator) -> list
     return runs
 
 
-def make_plan(pools: Pools, base: str, rng: np.random.Generator) -> Plan:
-    """Choose the articles of one draft (no disguise yet)."""
-    rate = _pick_rate(rng)
+def make_plan(pools: Pools, base: str, rng: np.random.Generator, *, first: str | None = None,
+              avoid: frozenset[str] = frozenset(), n_sources: int | None = None, min_rate: float = 0.0) -> Plan:
+    """Choose the articles of one draft (no disguise yet).
+
+    ``first`` fixes the first (largest) source, ``avoid`` keeps documents out of the others,
+    ``n_sources`` fixes how many sources, ``min_rate`` the least target rate (``crowd`` drafts);
+    without them the draws are those of the original benchmark.
+    """
+    rate = max(_pick_rate(rng), min_rate)
     length = int(rng.integers(1200, 4000))
     need_copy = int(round(rate * length))
     need_orig = int(round((1 - rate) * length))
@@ -507,6 +520,8 @@ def make_plan(pools: Pools, base: str, rng: np.random.Generator) -> Plan:
     primary = None
     if need_copy > 0:
         n_src = int(rng.choice([1, 2, 3], p=[0.5, 0.3, 0.2]))
+        if n_sources is not None:
+            n_src = n_sources
         if n_src == 1:
             shares = [1.0]
         elif n_src == 2:
@@ -520,10 +535,13 @@ def make_plan(pools: Pools, base: str, rng: np.random.Generator) -> Plan:
         avail = {k: sum(a.chars for a in pools.copyable[k]) for k in keys}
         chosen: list[str] = []
         for s in shares:
+            if first is not None and not chosen:
+                chosen.append(first)
+                continue
             need = s * need_copy
-            cands = [k for k in keys if k not in chosen and avail[k] >= 1.3 * need]
+            cands = [k for k in keys if k not in chosen and k not in avoid and avail[k] >= 1.3 * need]
             if not cands:
-                cands = sorted((k for k in keys if k not in chosen), key=lambda k: -avail[k])[:20]
+                cands = sorted((k for k in keys if k not in chosen and k not in avoid), key=lambda k: -avail[k])[:20]
             chosen.append(cands[int(rng.integers(len(cands)))])
         primary = chosen[0]
         docs = pools.docs
@@ -710,10 +728,22 @@ def _punct_text(text: str, flags: dict, rng: np.random.Generator) -> str:
 
 def make_draft(pools: Pools, disguise: str, j: int, seed: int) -> Draft:
     """Draft ``j`` of ``disguise``: deterministic given the pools, the seed and ``j``."""
-    if disguise not in DISGUISES:
-        raise ValueError(f"unknown disguise {disguise!r}; choose from {', '.join(DISGUISES)}")
+    if disguise not in ALL_DISGUISES:
+        raise ValueError(f"unknown disguise {disguise!r}; choose from {', '.join(ALL_DISGUISES)}")
     base_key = "base" if disguise in SHARED_BASE else disguise
     base = f"{base_key}-{j}"
+    if disguise == "crowd":
+        if not pools.crowds:
+            raise ValueError("crowd drafts need a library with crowds: call with_crowds(pools, seed) first")
+        crowded = sorted(pools.crowds)
+        plan_rng = _seed_rng(seed, base_key, j)
+        first = crowded[int(plan_rng.integers(len(crowded)))]
+        plan = make_plan(pools, base, plan_rng, first=first, avoid=frozenset(crowded),
+                         n_sources=int(plan_rng.integers(2, 4)), min_rate=0.3)
+        return apply_disguises(plan, (), pools, _seed_rng(seed, "disguise", disguise, j), disguise=disguise,
+                               draft_id=f"{disguise}-{j}")
+    if disguise == "seam":
+        return seam_draft(pools, j, seed)
     plan = make_plan(pools, base, _seed_rng(seed, base_key, j))
     rng = _seed_rng(seed, "disguise", disguise, j)
     if disguise == "mixed":
@@ -840,6 +870,154 @@ def check_draft(draft: Draft, pools: Pools) -> list[str]:
         if not draft.applied and seg != src:
             problems.append(f"{draft.id}: undisguised case differs from its source")
     return problems
+
+
+# --- extended benchmark: crowded libraries, seams --------------------------------------------
+
+CROWDED_DOCUMENTS = 24  # reference documents given a family of siblings by ``with_crowds``
+CROWD_SIZE = (5, 20)  # siblings per crowded document
+
+
+def _sibling(d: Doc, j: int, pools: Pools, rng: np.random.Generator) -> Doc:
+    """A near-identical sibling of ``d``: another version, or the same regulation of another place.
+
+    Every body line is edited (2-6% of its characters, at least one), a tenth of the articles are
+    dropped and the rest renumbered, so the sibling shares most of ``d``'s wording (its
+    fingerprints fill a retriever's top places) while no article of ``d`` is in it verbatim: a
+    copy of ``d`` has one true source.
+    """
+    place = j % 2 == 1
+    city = CITIES[int(rng.integers(len(CITIES)))]
+    title = f"{city}{family_of(d.title)}条例" if place else f"{d.title}（{2000 + j}年修正）"
+    p = float(rng.uniform(0.02, 0.06))
+    other = {c: city for c in CITIES if c != city}
+    lines, n = [title], 0
+    for ln in d.text.split("\n")[1:]:
+        if ARTICLE_RE.match(ln):
+            if rng.random() < 0.1:
+                continue
+            n += 1
+            ln = ARTICLE_RE.sub(f"第{cn_number(n)}条", ln, count=1)
+        if place:
+            ln = _subst_text(ln, rng, other)
+        edited = _edit_text(ln, p, rng, pools)
+        if edited == ln and len(ln) > 4:
+            i = int(rng.integers(2, len(ln)))
+            edited = ln[:i] + str(pools.char_values[int(rng.integers(len(pools.char_values)))]) + ln[i + 1 :]
+        lines.append(edited)
+    return Doc(f"crowd/{j:02d}/{d.key}", title, "\n".join(lines), (), None, d.family)
+
+
+def with_crowds(pools: Pools, seed: int, documents: int = CROWDED_DOCUMENTS) -> Pools:
+    """``pools`` with a crowd of 5-20 siblings (:func:`_sibling`) added to the library for ``documents``
+    reference documents that have at least 1,500 copyable characters. The siblings are indexed but
+    never copied: they are what fills a fixed number of candidate places."""
+    rng = _seed_rng(seed, "crowds")
+    rich = sorted(k for k, arts in pools.copyable.items() if sum(a.chars for a in arts) >= 1500)
+    picked = [rich[int(i)] for i in rng.permutation(len(rich))[:documents]]
+    siblings, crowds = [], {}
+    for key in sorted(picked):
+        n = int(rng.integers(CROWD_SIZE[0], CROWD_SIZE[1] + 1))
+        family = [_sibling(pools.docs[key], j, pools, rng) for j in range(n)]
+        crowds[key] = [s.key for s in family]
+        siblings.extend(family)
+    reference = sorted(pools.reference + siblings, key=lambda d: d.key)
+    stats = dict(pools.stats, crowded_documents=len(crowds), crowd_siblings=len(siblings))
+    return Pools(pools.seed, reference, pools.copyable, pools.original, pools.original_docs, pools.sentences,
+                 pools.char_values, pools.char_probs, stats, crowds)
+
+
+def _article_units(pools: Pools, key: str, run: Sequence[Article]) -> list[Unit]:
+    text = pools.docs[key].text
+    units = []
+    for a in run:
+        segs, pos = [], a.start
+        for piece in split_sentences(text[a.start : a.end]):
+            segs.append(Seg(piece, (pos, pos + len(piece))))
+            pos += len(piece)
+        units.append(Unit(segs, key, a.index, a.chapter))
+    return units
+
+
+_LABEL_AT_START = re.compile(r"^第[一二三四五六七八九十百千零〇两]+\s?条(?:之[一二三四五六七八九十]+)?")
+_CROSS_REF = re.compile(r"(?<=.)第([一二三四五六七八九十百千零〇两]+)条")
+
+
+def _seam_edit(text: str, rng: np.random.Generator, pools: Pools, number: int) -> str:
+    """An article as a local rule rewrites it: renumbered, its label set apart as drafters do
+    (a space, a full-width space or a line of its own), 本法 → 本办法, cross-references renumbered,
+    and one to three characters edited within a dozen characters of each end."""
+    m = _LABEL_AT_START.match(text)
+    body = text[m.end() :].lstrip() if m else text
+    body = body.replace("本法", "本办法") if rng.random() < 0.7 else body
+    if rng.random() < 0.5:
+        body = _CROSS_REF.sub(lambda x: f"第{cn_number(int(rng.integers(1, 60)))}条", body)
+
+    def near(t: str, at_end: bool) -> str:
+        chars = list(t)
+        for _ in range(int(rng.integers(1, 4))):
+            if len(chars) < 30:
+                break
+            i = int(rng.integers(len(chars) - 13, len(chars) - 1)) if at_end else int(rng.integers(0, 12))
+            new = str(pools.char_values[min(int(np.searchsorted(pools.char_cdf, rng.random(), side="right")),
+                                            pools.char_cdf.size - 1)])
+            op = int(rng.integers(3))
+            if op == 0:
+                chars.insert(i, new)
+            elif op == 1:
+                del chars[i]
+            else:
+                chars[i] = new
+        return "".join(chars)
+
+    if rng.random() < 0.6:
+        body = near(body, at_end=False)
+    if rng.random() < 0.6:
+        body = near(body, at_end=True)
+    sep = ("", " ", "\u3000", "\n")[int(rng.choice(4, p=[0.2, 0.4, 0.25, 0.15]))]
+    return f"第{cn_number(number)}条{sep}{body}".strip()
+
+
+def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
+    """A draft that walks one source in order, as a local implementing rule walks its law.
+
+    Each eligible article of the source is taken with p = 0.6 (so the draft holds runs of the
+    source's articles with gaps between them, each gap a seam where the next copied article's
+    masked label follows the previous one), an original article is put between two taken ones
+    with p = 0.15, a quarter of the drafts take a block of another source too; then every
+    article is renumbered in draft order and edited near its ends (:func:`_seam_edit`).
+    """
+    rng = _seed_rng(seed, "seam", j)
+    keys = sorted(k for k, arts in pools.copyable.items() if sum(a.chars for a in arts) >= 1500)
+    key = keys[int(rng.integers(len(keys)))]
+    length = int(rng.integers(1500, 5000))
+    blocks: list[list[Unit]] = []
+    got = 0
+    for a in pools.copyable[key]:
+        if got >= length:
+            break
+        if rng.random() < 0.6:
+            blocks.append(_article_units(pools, key, [a]))
+            got += a.chars
+            if rng.random() < 0.15:
+                o = pools.original[int(rng.integers(len(pools.original)))]
+                blocks.append([Unit([Seg(pools.original_docs[o.doc].text[o.start : o.end], None)], None)])
+                got += o.chars
+    if rng.random() < 0.25:
+        others = [k for k in sorted(pools.copyable) if k != key]
+        other = others[int(rng.integers(len(others)))]
+        runs = _take_runs(pools.copyable[other], int(0.25 * max(got, 400)), rng)
+        for run in runs:
+            blocks.insert(int(rng.integers(0, len(blocks) + 1)), _article_units(pools, other, run))
+    units = [u for b in blocks for u in b]
+    for u in units:
+        _flatten(u, pools.docs[u.source].text if u.source else None)
+    for n, u in enumerate(units, 1):
+        u.text = _seam_edit(u.text, rng, pools, n) if u.source else _LABEL_AT_START.sub(f"第{cn_number(n)}条", u.text, count=1)
+    topic = family_of(pools.docs[key].title)
+    title = f"{CITIES[int(rng.integers(len(CITIES)))]}实施《{topic if len(topic) <= 12 else '有关规定'}》办法"
+    plan = Plan(f"seam-{j}", title, units, got / max(length, 1))
+    return assemble(f"seam-{j}", plan, "seam", ("seam",), title, units)
 
 
 # --- real pairs ---------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Credit stage (归属): every copied draft character to one source, passages snapped to sentences.
 
 Input: the draft, its matching key and the key matches :func:`dupcheck.align.align` found against
-each candidate source. Sources are ranked by how many draft characters they explain on their own;
+each candidate source. Sources are ranked by how much of the draft they explain on their own;
 a lower-ranked source keeps only the draft text no better source explains already. Each kept
-match is then mapped from key coordinates to the original texts and snapped to sentence and
-article-label boundaries, which gives the reported :class:`~dupcheck.report.Passage`.
+match then goes one way: key span → original span, snapped to sentence and article-label
+boundaries → the reported :class:`~dupcheck.report.Passage`, whose similarity and kind are
+computed from exactly the reported text.
 Pure functions over strings and arrays: no I/O.
 """
 
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
 from dupcheck.align import AlignParams, KeyMatch, SeedTable, align, project
 from dupcheck.articles import ARTICLE_UNIT, HEADING_UNIT, NUMERAL
@@ -47,7 +49,7 @@ def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
 
 
 _BOUNDARY = "。；;！!？?\n"
-_LABEL = re.compile(rf"\s*(第{NUMERAL}(?:{ARTICLE_UNIT}|{HEADING_UNIT})[^\n。]{{0,16}})?\s*")
+_LABEL = re.compile(rf"\s*(第\s*{NUMERAL}\s*(?:{ARTICLE_UNIT}|{HEADING_UNIT})[^\n。]{{0,16}})?\s*")
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -69,7 +71,8 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_LEADING_LABEL = re.compile(rf"第{NUMERAL}{ARTICLE_UNIT}\s*$")
+# 第十二条, 第 12 條 (label lines of traditional-script laws have spaces), with what follows it on its line
+_LEADING_LABEL = re.compile(rf"第[ \t\u3000]*{NUMERAL}[ \t\u3000]*{ARTICLE_UNIT}(?:之{NUMERAL})?\s*$")
 
 
 def _label_before(text: str, start: int) -> int:
@@ -78,7 +81,7 @@ def _label_before(text: str, start: int) -> int:
     A run of copied articles is often found as passages that start after the label: the
     neighbouring passage's masked label matched first and was then snapped off it.
     """
-    m = _LEADING_LABEL.search(text, max(0, start - 12), start)
+    m = _LEADING_LABEL.search(text, max(0, start - 16), start)
     return m.start() if m else start
 
 
@@ -93,18 +96,29 @@ def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, p
     return trimmed
 
 
+def explained(matches: list[KeyMatch]) -> float:
+    """How much of the draft a source explains on its own: key characters, weighted by similarity.
+
+    Weighted, because a library may hold near-identical siblings of the true source (another
+    version, the same regulation of another place) whose chains cover the same draft text across
+    their few differences: the source the draft copies is the one it copies most exactly.
+    """
+    return sum((m.d1 - m.d0) * m.similarity for m in matches)
+
+
 def find_passages(draft_text: str, draft_key: Normalized, sources: list[Source],
                   params: AlignParams = AlignParams()) -> list[Passage]:
     """Align the draft with each candidate source and credit every draft character to one source.
 
-    Sources are ranked by how many draft characters they explain on their own; each passage of a
-    lower-ranked source keeps only the draft text that no better source explains already.
+    Sources are ranked by how much of the draft they explain on their own (:func:`explained`);
+    each passage of a lower-ranked source keeps only the draft text that no better source
+    explains already.
     """
     aligned = []
     for source in sources:
         matches = align(draft_key.text, source.key.text, params, seeds=source.seeds)
         if matches:
-            aligned.append((sum(m.d1 - m.d0 for m in matches), source, matches))
+            aligned.append((explained(matches), source, matches))
     aligned.sort(key=lambda x: (-x[0], x[1].id))
     taken = np.zeros(len(draft_key) + 1, dtype=bool)
     passages = []
@@ -117,18 +131,36 @@ def find_passages(draft_text: str, draft_key: Normalized, sources: list[Source],
     return passages
 
 
+def _original_span(text: str, key: Normalized, k0: int, k1: int) -> tuple[int, int]:
+    """Key span ``[k0, k1)`` as a span of the original text, snapped to sentences, closing punctuation taken."""
+    start, end = _snap(text, *key.original_span(k0, k1))
+    return start, _extend_over_punctuation(text, end)
+
+
 def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMatch) -> Passage:
-    source_text, source_key = source.text, source.key
-    a0, a1 = _snap(draft_text, *draft_key.original_span(m.d0, m.d1))
-    a1 = _extend_over_punctuation(draft_text, a1)
-    b0, b1 = _snap(source_text, *source_key.original_span(m.s0, m.s1))
-    b1 = _extend_over_punctuation(source_text, b1)
-    label_a, label_b = _label_before(draft_text, a0), _label_before(source_text, b0)
+    """The reported passage of a key match, in one direction: key span → original span → snapped
+    (and the article label before it pulled in on both sides) → similarity and kind of exactly
+    the reported text."""
+    a0, a1 = _original_span(draft_text, draft_key, m.d0, m.d1)
+    b0, b1 = _original_span(source.text, source.key, m.s0, m.s1)
+    label_a, label_b = _label_before(draft_text, a0), _label_before(source.text, b0)
     if label_a < a0 and label_b < b0:
         a0, b0 = label_a, label_b
-    same = normalize(draft_text[a0:a1], drop_punctuation=True).text == normalize(source_text[b0:b1], drop_punctuation=True).text
+    return passage_of(draft_text, a0, a1, source.text, b0, b1, source.id)
+
+
+def passage_of(draft_text: str, a0: int, a1: int, source_text: str, b0: int, b1: int, source_id: int) -> Passage:
+    """A :class:`Passage` for draft ``[a0, a1)`` copied from source ``[b0, b1)``.
+
+    ``similarity`` is the Indel similarity of the two passages' matching keys (script, width,
+    punctuation, issuers and article numbers folded, as in matching); ``kind`` is ``verbatim``
+    when they are the same after normalization alone (issuers and numbers as written).
+    """
+    a, b = draft_text[a0:a1], source_text[b0:b1]
+    same = normalize(a, drop_punctuation=True).text == normalize(b, drop_punctuation=True).text
+    similarity = 1.0 if same else Indel.normalized_similarity(match_key(a).text, match_key(b).text)
     return Passage(
-        draft_start=a0, draft_end=a1, source_id=source.id, source_start=b0, source_end=b1,
-        similarity=round(float(m.similarity), 4), kind="verbatim" if same else "edited",
-        chars=nonspace_count(draft_text[a0:a1]),
+        draft_start=a0, draft_end=a1, source_id=source_id, source_start=b0, source_end=b1,
+        similarity=round(float(similarity), 4), kind="verbatim" if same else "edited",
+        chars=nonspace_count(a),
     )

@@ -273,11 +273,12 @@ class LazyRetriever(Retriever):
                     parts.append(blob.read((e - s) * size))
         return np.frombuffer(b"".join(parts), dtype=dtype)
 
-    def containment(self, codes: np.ndarray) -> np.ndarray:
+    def hits(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """As :meth:`Retriever.hits`: (row, hash index) pairs over live documents, positions per hash, positions."""
         hashes = kgram_hashes(codes, self.scheme.k, self.scheme.seed)
-        scores = np.zeros(len(self.doc_ids), dtype=np.float64)
+        empty = np.zeros(0, dtype=np.int64)
         if len(hashes) == 0 or len(self.doc_ids) == 0:
-            return scores
+            return empty, empty, empty, len(hashes)
         query, weight = np.unique(hashes, return_counts=True)
         found_q, found_rows = [], []
         for seg in self.segments:
@@ -293,12 +294,17 @@ class LazyRetriever(Retriever):
             found_q.append(q[keep])
             found_rows.append(live[keep])
         if not found_q:
-            return scores
+            return empty, empty, weight.astype(np.int64), len(hashes)
         q, rows = np.concatenate(found_q), np.concatenate(found_rows)
-        count = np.bincount(q, minlength=len(query))
-        ok = count[q] <= self.max_df
-        scores += np.bincount(rows[ok], weights=weight[q[ok]].astype(np.float64), minlength=len(scores))
-        return scores / len(hashes)
+        ok = np.bincount(q, minlength=len(query))[q] <= self.max_df
+        return rows[ok], q[ok], weight.astype(np.int64), len(hashes)
+
+    def containment(self, codes: np.ndarray) -> np.ndarray:
+        rows, which, weight, n_positions = self.hits(codes)
+        scores = np.zeros(len(self.doc_ids), dtype=np.float64)
+        if len(rows):
+            scores += np.bincount(rows, weights=weight[which].astype(np.float64), minlength=len(scores))
+        return scores / n_positions if n_positions else scores
 
     def cosine(self, codes: np.ndarray) -> np.ndarray:
         n = len(self.doc_ids)

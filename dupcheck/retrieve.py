@@ -98,6 +98,27 @@ class Retriever:
             scores += np.bincount(rows, weights=np.repeat(weight, count), minlength=len(scores))
         return scores / len(hashes)
 
+    def hits(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Which document row holds which of the draft's distinct k-gram hashes.
+
+        Returns (row, hash index) pairs, the number of draft positions of each distinct hash, and the
+        number of draft positions. Hashes held by more than ``max_df`` documents (boilerplate) are
+        left out, as in :meth:`containment`.
+        """
+        hashes = kgram_hashes(codes, self.scheme.k, self.scheme.seed)
+        empty = np.zeros(0, dtype=np.int64)
+        if len(hashes) == 0 or len(self.hashes) == 0:
+            return empty, empty, empty, len(hashes)
+        query, weight = np.unique(hashes, return_counts=True)
+        left = np.searchsorted(self.hashes, query, "left")
+        count = np.searchsorted(self.hashes, query, "right") - left
+        count[count > self.max_df] = 0
+        total = int(count.sum())
+        within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        rows = self.owners[np.repeat(left, count) + within].astype(np.int64)
+        which = np.repeat(np.arange(len(query), dtype=np.int64), count)
+        return rows, which, weight.astype(np.int64), len(hashes)
+
     def cosine(self, codes: np.ndarray) -> np.ndarray:
         if self.tfidf is None:
             return np.zeros(len(self.doc_ids))
@@ -108,19 +129,59 @@ class Retriever:
         vector = weigh(query, self.idf)
         return np.asarray(self.tfidf[:, vector.indices] @ vector.data).ravel()
 
-    def candidates(self, codes: np.ndarray, *, limit: int = 8, by_cosine: int = 3,
-                   min_containment: float = 0.002) -> list[Candidate]:
-        """The documents worth aligning: the best by containment, plus the best few by cosine."""
+    def candidates(self, codes: np.ndarray, *, limit: int = 8, by_cosine: int = 3, min_containment: float = 0.002,
+                   min_gain: float = 0.002, max_cover: int = 32) -> list[Candidate]:
+        """The documents worth aligning: the best by containment, then a greedy cover, plus the best few by cosine.
+
+        The first ``limit`` documents by containment come first. A library often holds a family of
+        near-identical documents (versions of a law, one ministry's rules on one procedure) that
+        would take every one of those places, so after them documents are chosen by what is still
+        unexplained: repeatedly the document whose fingerprints cover the most draft positions that
+        no document chosen by the cover covers yet, until one adds less than ``min_gain`` of the
+        draft's positions (a sibling of a chosen document adds almost nothing). ``max_cover`` only
+        bounds the work on a pathological draft.
+        """
         if len(self.doc_ids) == 0:
             return []
         contained = self.containment(codes)
         cosine = self.cosine(codes)
         top = np.argsort(-contained, kind="stable")[:limit]
         chosen = [int(r) for r in top if contained[r] >= min_containment]
+        for r in greedy_cover(self, codes, min_gain=min_gain, max_chosen=max_cover):
+            if r not in chosen:
+                chosen.append(r)
         for r in np.argsort(-cosine, kind="stable")[:by_cosine]:
             if int(r) not in chosen and cosine[r] > 0.2:
                 chosen.append(int(r))
         return [Candidate(int(self.doc_ids[r]), float(contained[r]), float(cosine[r])) for r in chosen]
+
+
+def greedy_cover(retriever: Retriever, codes: np.ndarray, *, min_gain: float, max_chosen: int,
+                 min_positions: int = 3, max_positions: int = 16) -> list[int]:
+    """Document rows chosen greedily by the draft positions they explain that no chosen row explains.
+
+    Stops when the best row adds fewer than ``min_gain`` of the draft's positions (at least
+    ``min_positions``, at most ``max_positions``: a long draft still admits a source of one
+    copied article) or after ``max_chosen`` rows.
+    """
+    rows, which, weight, n_positions = retriever.hits(codes)
+    if len(rows) == 0:
+        return []
+    floor = max(min_positions, min(max_positions, min_gain * n_positions))
+    present, local = np.unique(rows, return_inverse=True)
+    held = sp.csr_matrix((np.ones(len(rows), dtype=np.float64), (local, which)), shape=(len(present), len(weight)))
+    held.sum_duplicates()
+    held.data[:] = 1.0
+    left = weight.astype(np.float64)
+    chosen: list[int] = []
+    while len(chosen) < max_chosen:
+        gains = held @ left
+        best = int(np.argmax(gains))
+        if gains[best] < floor:
+            break
+        chosen.append(int(present[best]))
+        left[held.indices[held.indptr[best] : held.indptr[best + 1]]] = 0.0
+    return chosen
 
 
 def smooth_idf(document_frequency: np.ndarray, n_documents: int) -> np.ndarray:
