@@ -127,7 +127,8 @@ def cmd_check(args) -> int:
 
     check_threshold(threshold)
     with _open_index(args.db) as index:
-        results = index.check_many(args.drafts, threshold=threshold)
+        results = index.check_many(args.drafts, threshold=threshold, keep_format_elements=args.keep_format_elements,
+                                   as_of=args.as_of)
     many = len(args.drafts) > 1
     if args.format == "json":
         from dupcheck.render import render_json
@@ -225,7 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write the text/JSON report here instead of stdout")
     p.add_argument("--html", help="write an HTML report (a folder when several drafts)")
     p.add_argument("--annotate", help="write an annotated .docx (a folder when several drafts)")
+    p.add_argument("--keep-format-elements", action="store_true", help="count 公文格式要素 (版头, 主送, 版记 …) in the rates")
+    p.add_argument("--as-of", help="count only sources in force on this date (YYYY-MM-DD)")
     p.set_defaults(func=cmd_check)
+    from dupcheck import runrecord
+
+    runrecord.add_parser(sub)
 
     p = sub.add_parser("extract", help="print the plain text that all offsets refer to")
     p.add_argument("file")
