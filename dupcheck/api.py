@@ -18,17 +18,21 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dupcheck import pool
+from dupcheck import __version__, pool
 from dupcheck.align import AlignParams
 from dupcheck.corpus import corpus_items, is_corpus_file
 from dupcheck.credit import Source, find_passages
 from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
 from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path, read_document_bytes
+from dupcheck.articlemap import review
+from dupcheck.formatelements import element_chars, element_spans, find_format_elements, outside
+from dupcheck.runrecord import RunRecord, draft_digest, index_digest
+from dupcheck.versions import Version, check_date, in_force, one_version_each, read_metadata_csv, store_metadata, versions
 from dupcheck.fingerprint import Scheme
 from dupcheck.matchkey import match_key
 from dupcheck.measure import measure
@@ -193,7 +197,11 @@ class Index:
         if is_corpus_file(root):
             return self.add_texts(corpus_items(root), progress=progress, workers=workers)
         paths = [str(p) for p in find_documents(root)]
-        return self._update(paths, remove_missing_under=str(root), progress=progress, workers=workers)
+        metadata = read_metadata_csv(root)  # metadata.csv beside the files: versions (dupcheck/versions.py)
+        with self.store.transaction():
+            result = self._update(paths, remove_missing_under=str(root), progress=progress, workers=workers)
+            store_metadata(self.store, metadata)
+        return result
 
     def add_texts(self, items: Iterable[tuple[str, str, str | None]], *, progress: Progress | None = None,
                   workers: int | None = None) -> UpdateResult:
@@ -313,49 +321,82 @@ class Index:
         return entry
 
     # -- checking
-    def check(self, draft: str | os.PathLike, *, threshold: float = 0.8) -> Report:
+    def check(self, draft: str | os.PathLike, *, threshold: float = 0.8, keep_format_elements: bool = False,
+              as_of: str | None = None) -> Report:
         """Check a draft file (.txt/.md/.docx/.pdf) against the index."""
         extracted = extract_path(draft)
-        return self.check_text(extracted.text, path=str(draft), threshold=threshold)
+        try:
+            digest = draft_digest(Path(draft).read_bytes())
+        except OSError as exc:
+            raise InputError(str(draft), f"cannot read file ({exc.strerror or exc})") from None
+        return self.check_text(extracted.text, path=str(draft), threshold=threshold,
+                               keep_format_elements=keep_format_elements, as_of=as_of, digest=digest)
 
-    def check_many(self, drafts: Iterable[str | os.PathLike], *, threshold: float = 0.8) -> list[Report | Skipped]:
+    def check_many(self, drafts: Iterable[str | os.PathLike], *, threshold: float = 0.8,
+                   keep_format_elements: bool = False, as_of: str | None = None) -> list[Report | Skipped]:
         """Check several drafts; one that cannot be read becomes a :class:`Skipped` in its place."""
         out: list[Report | Skipped] = []
         for d in drafts:
             try:
-                out.append(self.check(d, threshold=threshold))
+                out.append(self.check(d, threshold=threshold, keep_format_elements=keep_format_elements, as_of=as_of))
             except InputError as exc:
                 out.append(Skipped(exc.path, exc.reason))
         return out
 
+    def versions(self) -> dict[int, Version]:
+        """Every document's version (effective date, status, group), cached per index generation."""
+        generation = self.store.generation()
+        if getattr(self, "_versions_generation", None) != generation:
+            self._versions, self._versions_generation = versions(self.store), generation
+            self._digest = index_digest([(d.path, d.sha256) for d in self.documents()],
+                                        self.store.conn.execute("SELECT * FROM document_versions").fetchall())
+        return self._versions
+
     def check_text(self, text: str, *, path: str = "<text>", threshold: float = 0.8,
-                   exclude: Iterable[str] = ()) -> Report:
+                   exclude: Iterable[str] = (), keep_format_elements: bool = False, as_of: str | None = None,
+                   digest: tuple[str, int] | None = None) -> Report:
         """Check a draft given as text; ``exclude`` names indexed paths not to count as sources.
 
-        Lone surrogates (from a bad decoder upstream) are read as U+FFFD, one for one, so offsets
-        still refer to ``text``; anything but a ``str`` is a :class:`ParameterError`.
+        公文格式要素 (:mod:`dupcheck.formatelements`) are left out of the rates unless
+        ``keep_format_elements``; with ``as_of`` (YYYY-MM-DD) only sources in force on that date
+        count, and of several matching versions of one document only one is kept
+        (:mod:`dupcheck.versions`). Lone surrogates (from a bad decoder upstream) are read as
+        U+FFFD, one for one, so offsets still refer to ``text``; anything but a ``str`` is a
+        :class:`ParameterError`.
         """
         threshold = check_threshold(threshold)
         if not isinstance(text, str):
             raise ParameterError(f"text 必须是字符串（str），收到的是 {type(text).__name__}")
         text = clean_text(text)
+        as_of = check_date(as_of) if as_of else ""
         key = match_key(text)
         retriever = self.retriever()
+        all_versions = self.versions()
         excluded = set(exclude)
         candidates = retriever.candidates(codepoints(key.text))
         sources = []
         for c in candidates:
             if excluded and self.store.document(c.doc_id).path in excluded:
                 continue
+            if as_of and c.doc_id in all_versions and not in_force(all_versions[c.doc_id], all_versions, as_of):
+                continue
             sources.append(self.source(c.doc_id))
+        elements = find_format_elements(text)
+        spans = [] if keep_format_elements else element_spans(elements)
         passages = find_passages(text, key, sources, self.params)
-        rates = measure(text, [(p.draft_start, p.draft_end, p.source_id) for p in passages])
+        passages, others = one_version_each(text, key, sources, passages, all_versions, as_of, self.params)
+        passages = outside(text, passages, spans)
+        rates = measure(text, [(p.draft_start, p.draft_end, p.source_id) for p in passages], spans)
         matches = []
         for sid, chars in rates.source_chars.items():
             row = self.store.document(sid)
-            matches.append(SourceMatch(id=sid, title=row.title, path=row.path, rate=rates.rate(chars), copied_chars=chars))
+            v = all_versions.get(sid)
+            matches.append(SourceMatch(id=sid, title=row.title, path=row.path, rate=rates.rate(chars), copied_chars=chars,
+                                       effective=v.effective if v else "", status=v.status if v else "",
+                                       other_versions=tuple(all_versions[o].path for o in others.get(sid, ()))))
         matches.sort(key=lambda s: (-s.copied_chars, s.id))
-        return Report(
+        checked_at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+        report = Report(
             path=path,
             total_chars=rates.total_chars,
             copied_chars=rates.copied_chars,
@@ -369,8 +410,16 @@ class Index:
             text=text,
             source_texts={s.id: self.source(s.id).text for s in matches},
             corpus=self.name,
-            checked_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+            checked_at=checked_at,
+            format_elements=elements,
+            format_chars=element_chars(text, elements),
+            keep_format_elements=keep_format_elements,
+            as_of=as_of,
+            run_record=RunRecord(
+                *(digest or draft_digest(text.encode("utf-8"))), self.name, len(all_versions), self._digest, __version__,
+                self.scheme.as_dict(), asdict(self.params), threshold, keep_format_elements, as_of, checked_at),
         )
+        return review(report, exclude=spans)
 
 
 __all__ = ["DupcheckError", "Index", "UpdateResult", "check_threshold", "find_documents"]

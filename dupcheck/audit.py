@@ -33,7 +33,6 @@ from scipy.sparse.csgraph import connected_components
 
 from dupcheck import pool
 from dupcheck.align import AlignParams, SeedTable, align
-from dupcheck.safety import worker_init
 from dupcheck.credit import Source
 from dupcheck.fingerprint import Scheme, kgram_hashes
 from dupcheck.matchkey import match_key

@@ -169,7 +169,8 @@ def cmd_check(args) -> int:
     if args.output:
         _make_folder(Path(args.output).parent, "--output")
     with _open_index(args.db) as index:
-        results = index.check_many(args.drafts, threshold=threshold)
+        results = index.check_many(args.drafts, threshold=threshold, keep_format_elements=args.keep_format_elements,
+                                   as_of=args.as_of)
     shown = [_shown(r) if isinstance(r, Report) else Skipped(display(r.path), r.reason) for r in results]
     if args.format == "json":
         from dupcheck.render import render_json
@@ -335,7 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write the text/JSON report here instead of stdout")
     p.add_argument("--html", help="write an HTML report (a folder when several drafts)")
     p.add_argument("--annotate", help="write an annotated .docx (a folder when several drafts)")
+    p.add_argument("--keep-format-elements", action="store_true", help="count 公文格式要素 (版头, 主送, 版记 …) in the rates")
+    p.add_argument("--as-of", help="count only sources in force on this date (YYYY-MM-DD)")
     p.set_defaults(func=cmd_check)
+    from dupcheck import runrecord
+
+    runrecord.add_parser(sub)
 
     p = sub.add_parser("extract", help="print the plain text that all offsets refer to")
     p.add_argument("file")

@@ -33,8 +33,6 @@ BIGRAM_FEATURES = 1 << 18
 
 def _constants_digest() -> str:
     """The hash's constants, so that changing one changes the scheme an index records."""
-    import hashlib
-
     spec = f"{int(_BASE):x}:{int(_MIX1):x}:{int(_MIX2):x}:{_SHIFTS}"
     return hashlib.sha256(spec.encode()).hexdigest()[:12]
 
@@ -56,13 +54,6 @@ class Scheme:
     @classmethod
     def current(cls) -> "Scheme":
         return cls(gazetteer=gazetteer_digest(), hash_constants=_constants_digest())
-
-    def digest(self) -> str:
-        """A short name of the whole scheme (e.g. for cache file names)."""
-        import hashlib
-        import json
-
-        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:8]
 
     def as_dict(self) -> dict:
         return asdict(self)

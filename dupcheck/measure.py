@@ -56,9 +56,15 @@ class Rates:
         return self.rate(max(self.source_chars.values(), default=0))
 
 
-def measure(text: str, spans: Iterable[tuple[int, int, int]]) -> Rates:
-    """Rates of ``text`` given copied spans ``(start, end, source_id)`` in original offsets."""
+def measure(text: str, spans: Iterable[tuple[int, int, int]], excluded: Iterable[tuple[int, int]] = ()) -> Rates:
+    """Rates of ``text`` given copied spans ``(start, end, source_id)`` in original offsets.
+
+    Characters inside an ``excluded`` span ``(start, end)`` (公文格式要素, see
+    :mod:`dupcheck.formatelements`) count in neither the numerator nor the denominator.
+    """
     counted = nonspace_mask(text)
+    for start, end in excluded:
+        counted[start:end] = False
     covered = np.zeros(len(text), dtype=bool)
     per_source: dict[int, np.ndarray] = {}
     for start, end, source_id in spans:

@@ -10,9 +10,16 @@ draft and of the source, so ``draft_text[p.draft_start:p.draft_end]`` is the cop
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from dupcheck.articlemap import ArticleMap
+    from dupcheck.formatelements import FormatElement
+    from dupcheck.runrecord import RunRecord
+
+SCHEMA_VERSION = 2
+"""2: the rates leave out 公文格式要素 by default (``format_elements``); article map, exact-13 rate,
+run record and document versions added."""
 
 PassageKind = Literal["verbatim", "edited"]
 
@@ -45,6 +52,9 @@ class SourceMatch:
     path: str
     rate: float
     copied_chars: int
+    effective: str = ""  # the date the document took effect (YYYY-MM-DD), "" when not known
+    status: str = ""  # "in_force", "repealed", "superseded", or "" when not known
+    other_versions: tuple[str, ...] = ()  # paths of other versions that matched, not listed as sources
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,15 @@ class Report:
     source_texts: dict[int, str] = field(repr=False, default_factory=dict)  # extracted text of each source
     corpus: str = ""
     checked_at: str = ""
+    # The filing review (issue 14) and the format elements (issue 13.5); see dupcheck/articlemap.py,
+    # dupcheck/formatelements.py and dupcheck/runrecord.py.
+    article_map: ArticleMap | None = field(default=None, repr=False)
+    exact13_rate: float | None = None  # the exact 13-character rule's copy rate against the same sources
+    format_elements: tuple[FormatElement, ...] = field(default=(), repr=False)
+    format_chars: int = 0  # non-whitespace characters inside format elements
+    keep_format_elements: bool = False  # True: they were counted in the rates
+    as_of: str = ""  # only sources in force on this date were counted ("" : all)
+    run_record: RunRecord | None = None
 
     def source(self, source_id: int) -> SourceMatch:
         for s in self.sources:
@@ -93,8 +112,18 @@ class Report:
             "flagged": self.flagged,
             "corpus": self.corpus,
             "checked_at": self.checked_at,
-            "sources": [{**asdict(s), "rate": round(s.rate, 6)} for s in self.sources],
+            "sources": [{**asdict(s), "rate": round(s.rate, 6), "other_versions": list(s.other_versions)}
+                        for s in self.sources],
             "passages": [{**asdict(p), "similarity": round(p.similarity, 4)} for p in self.passages],
+            "format_elements": {
+                "kept": self.keep_format_elements,
+                "chars": self.format_chars,
+                "elements": [e.to_dict() for e in self.format_elements],
+            },
+            "exact13_rate": None if self.exact13_rate is None else round(self.exact13_rate, 6),
+            "article_map": None if self.article_map is None else self.article_map.to_dict(),
+            "as_of": self.as_of,
+            "run_record": None if self.run_record is None else self.run_record.to_dict(),
         }
 
 

@@ -67,6 +67,15 @@ MIGRATIONS = [
         bigram_counts BLOB NOT NULL
     );
     """,
+    # 2: version metadata of documents (dupcheck/versions.py), by path so that re-indexing keeps it.
+    """
+    CREATE TABLE document_versions (
+        path TEXT PRIMARY KEY,
+        effective TEXT,
+        status TEXT,
+        version_of TEXT
+    );
+    """,
 ]
 
 

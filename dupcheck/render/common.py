@@ -12,6 +12,7 @@ import bisect
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Sequence
 
 from rapidfuzz.distance import Indel
 
@@ -233,15 +234,17 @@ class ArticleRow:
     matches: tuple[ArticleMatch, ...]
 
 
-def article_rows(report: Report, articles: ReportArticles | None = None, *, excerpt_chars: int = 40) -> list[ArticleRow]:
-    """The draft's articles, each with the source articles it copies (most copied first).
+def article_rows(report: Report, articles: ReportArticles | None = None, *, excerpt_chars: int = 40,
+                 units: Sequence[Article] | None = None) -> list[ArticleRow]:
+    """The draft's articles (or the given ``units``), each with the source articles it copies
+    (most copied first).
 
-    ``[]`` when the draft has no 第X条 structure.
+    ``[]`` when the draft has no 第X条 structure and no ``units`` are given.
     """
     ra = articles or ReportArticles(report)
     text = report.text
     rows = []
-    for art in ra.draft:
+    for art in ra.draft if units is None else units:
         groups: dict[tuple[int, str], list] = {}
         covered = [False] * (art.end - art.start)
         for index, p in enumerate(report.passages):

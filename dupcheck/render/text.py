@@ -73,6 +73,7 @@ def _render_report(report: Report, console: Console, *, show_passages: int, show
     if report.checked_at:
         summary.add_row("检测时间", display_time(report.checked_at))
     console.print(summary)
+    _render_review(report, console)
 
     if not report.passages:
         console.print(Text("未发现复制片段。"))
@@ -116,3 +117,19 @@ def _render_report(report: Report, console: Console, *, show_passages: int, show
         if len(report.passages) > show_passages:
             console.print(Text(f"共 {len(report.passages)} 个复制片段，此处列出最长的 {show_passages} 个。", style="dim"))
     console.print()
+
+
+def _render_review(report: Report, console: Console) -> None:
+    """The filing review (issue 14): article map summary, exact-13 figure, format elements left out."""
+    from dupcheck.articlemap import exact13_note
+
+    if report.exact13_rate is not None:
+        console.print(Text(f"按连续13字相同规则：{percent(report.exact13_rate)}（dupcheck：{percent(report.copy_rate)}）。"
+                           + exact13_note(report.copy_rate, report.exact13_rate, format_chars=report.format_chars)))
+    if report.format_elements:
+        if report.keep_format_elements:
+            console.print(Text(f"公文格式要素 {len(report.format_elements)} 处（{report.format_chars} 字）已计入复制比。", style="dim"))
+        else:
+            console.print(Text(f"公文格式要素 {len(report.format_elements)} 处（{report.format_chars} 字）不计入复制比。", style="dim"))
+    if report.article_map is not None and report.article_map.units:
+        console.print(Text(report.article_map.summary, style="bold"))

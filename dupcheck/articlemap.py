@@ -1,0 +1,402 @@
+"""Article map (条文对照表): each unit of the draft against the superior provisions it follows.
+
+A filing reviewer (备案审查) asks of every article of a local regulation whether it merely repeats
+the superior law (立法法 Art. 82(4): 对上位法已经明确规定的内容，一般不作重复性规定) and, of a
+normative document, whether it transcribes its parent (照搬照抄, "上下一般粗"). This module
+answers that from a finished :class:`~dupcheck.report.Report`, without re-aligning anything:
+
+- **Units** of the draft: its articles (第X条, :func:`dupcheck.articles.split_articles`); for a
+  意见/通知/方案 without articles, its numbered paragraphs (一、 （一） 1. （1）, a bare heading line
+  such as "一、总体要求" is not a unit); otherwise its plain paragraphs (every non-empty line
+  but the title). Format elements (版头, 主送, 版记 …, :mod:`dupcheck.formatelements`) are
+  never units.
+- **Matched characters** of a unit: its non-whitespace characters inside a copied passage that
+  the passage's character alignment (:func:`dupcheck.render.common.char_alignment`) pairs with
+  a source character. The unit's label (第X条, 一、) is not counted: renumbering is not content.
+- **Class** of a unit, from its matched share (named constants below):
+  照搬 ``copied`` — at least :data:`COPIED_MIN_MATCHED_SHARE` of it repeats a superior
+  provision; 细化 ``refined`` — at least :data:`REFINED_MIN_MATCHED_SHARE`, the rest is the
+  drafter's (its share is ``added_share``); 新增 ``new`` — less than that: no counterpart.
+- **Provisions followed**: the source documents and articles the unit's passages come from
+  (:func:`dupcheck.render.common.article_rows`), each with its offsets in the source text and
+  the source characters the unit leaves out, so a renderer can show the pair side by side.
+
+Pure: takes a report (strings, passages), returns frozen values. Offsets are ``str`` indices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from dupcheck.articles import Article, split_articles
+from dupcheck.normalize import nonspace_mask
+from dupcheck.render.common import ReportArticles, article_rows, char_alignment
+from dupcheck.report import Report
+
+COPIED_MIN_MATCHED_SHARE = 0.85
+"""照搬: at least 85% of the unit's characters repeat a superior provision (the rest is the
+swapped issuer, a connective, a renumbered cross-reference: nothing of substance)."""
+
+REFINED_MIN_MATCHED_SHARE = 0.40
+"""细化: at least 30% (and less than 85%) repeats a superior provision; the drafter added or
+changed the rest. Below 40% a unit is 新增: shared topic words (举行集会、游行、示威) and legal
+formulas (依法追究法律责任) are not a counterpart."""
+
+MIN_PROVISION_CHARS = 8
+"""A source article is listed for a unit only when at least this many of the unit's characters
+come from it (a passage running a few characters over a unit boundary is not a provision)."""
+
+MIN_ADDED_RUN_CHARS = 4
+"""In the "what the draft adds" text, runs of added characters inside a 细化 unit shorter than
+this (a swapped 的, a changed numeral) are left out; they still count in ``added_share``."""
+
+CLASSES = ("copied", "refined", "new")
+CLASS_LABELS = {"copied": "照搬", "refined": "细化", "new": "新增"}
+
+# Numbered paragraphs of policy documents (GB/T 9704 结构层次序数: 一、 （一） 1. （1）).
+_INDENT = r"[ \t\u3000\u00a0]*"
+_CN = "[一二三四五六七八九十]+"
+_LEVELS = (
+    re.compile(rf"{_INDENT}({_CN}、)"),
+    re.compile(rf"{_INDENT}([（(]{_CN}[）)])"),
+    re.compile(rf"{_INDENT}([0-9０-９]{{1,2}}[.．、](?![0-9０-９]))"),
+    re.compile(rf"{_INDENT}([（(][0-9０-９]{{1,2}}[）)])"),
+)
+_HEADING_MAX_CHARS = 30
+_SENTENCE_END = re.compile("[。；;！!？?]")
+_DOC_WORDS = ("实施办法", "实施细则", "办法", "条例", "规定", "细则", "规则", "意见", "通知", "方案", "决定", "规划", "措施")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of the draft: ``text[start:end]``; ``text[start:body]`` is its label or marker."""
+
+    label: str  # 第十二条, 二（一）, 第3段
+    start: int
+    body: int
+    end: int
+
+
+def _numbered_units(text: str, lines: list[tuple[int, int]]) -> list[Unit]:
+    """Units from numbered paragraphs; ``[]`` when fewer than two numbered lines."""
+    marks = []  # (line index, level, marker, marker end)
+    for n, (a, b) in enumerate(lines):
+        for level, rx in enumerate(_LEVELS):
+            m = rx.match(text, a, b)
+            if m:
+                marks.append((n, level, m.group(1), m.end()))
+                break
+    if len(marks) < 2:
+        return []
+    units = []
+    path: list[str | None] = [None] * len(_LEVELS)
+    for k, (n, level, marker, body) in enumerate(marks):
+        path[level] = marker.rstrip("、.．").replace("(", "（").replace(")", "）")
+        for deeper in range(level + 1, len(path)):
+            path[deeper] = None
+        last_line = marks[k + 1][0] - 1 if k + 1 < len(marks) else len(lines) - 1
+        start, end = lines[n][0], lines[last_line][1]
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        content = text[body:end]
+        if len(content.strip()) <= _HEADING_MAX_CHARS and not _SENTENCE_END.search(content) and last_line == n:
+            continue  # a heading line (一、总体要求): not a unit
+        units.append(Unit("".join(p for p in path[: level + 1] if p), start, body, end))
+    # Content before the first numbered line (the preamble, 导语), but not the title.
+    first = marks[0][0]
+    lead = [Unit("导语", a, a, b) for a, b in lines[1:first]]
+    return lead + units
+
+
+def split_units(text: str, exclude: Sequence[tuple[int, int]] = ()) -> tuple[list[Unit], str]:
+    """The units of ``text`` and their counting word: ``(units, "条" | "项" | "段")``.
+
+    Articles when the text has any; else numbered paragraphs when it has at least two; else
+    every non-empty line after the first (the title). A unit wholly inside an ``exclude`` span
+    (a format element) is left out.
+    """
+    articles = split_articles(text)
+    if articles:
+        units, word = [Unit(a.label, a.start, a.start + len(a.label), a.end) for a in articles], "条"
+    else:
+        lines = []
+        pos = 0
+        for line in text.split("\n"):
+            a, b = pos, pos + len(line)
+            pos = b + 1
+            while a < b and text[a].isspace():
+                a += 1
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if a < b:
+                lines.append((a, b))
+        units, word = _numbered_units(text, lines), "项"
+        if not units:
+            units, word = [Unit("", a, a, b) for a, b in lines[1:]], "段"
+    if exclude:
+        mask = np.zeros(len(text) + 1, dtype=bool)
+        for a, b in exclude:
+            mask[a:b] = True
+        units = [u for u in units if not mask[u.start : u.end].all()]
+    if word == "段" or any(u.label == "导语" for u in units):
+        numbered = 0
+        renamed = []
+        for u in units:
+            if u.label in ("", "导语"):
+                numbered += 1
+                renamed.append(Unit(f"第{numbered}段", u.start, u.body, u.end))
+            else:
+                renamed.append(u)
+        units = renamed
+    return units, word
+
+
+# ---------------------------------------------------------------------------------------------
+# The map
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A superior provision a unit follows: an article of a source (or, without articles, the
+    source run its passages copy), with the source characters the unit leaves out."""
+
+    source_id: int
+    title: str
+    path: str
+    article: str  # 第十二条, or "" when the source has no articles
+    source_start: int
+    source_end: int
+    chars: int  # the unit's characters copied from it
+    similarity: float  # of the passage that copies most of it
+    passages: tuple[int, ...]  # 1-based passage numbers
+    omitted: tuple[tuple[int, int], ...]  # source offsets of runs the unit does not repeat
+
+    def to_dict(self) -> dict:
+        return {
+            "source_id": self.source_id, "title": self.title, "path": self.path, "article": self.article,
+            "source_start": self.source_start, "source_end": self.source_end, "chars": self.chars,
+            "similarity": round(self.similarity, 4), "passages": list(self.passages),
+            "omitted": [list(s) for s in self.omitted],
+        }
+
+
+@dataclass(frozen=True)
+class MappedUnit:
+    """One unit of the draft, classified."""
+
+    label: str
+    start: int
+    end: int
+    chars: int  # non-whitespace characters, label and format elements not counted
+    matched_chars: int
+    cls: str  # "copied" | "refined" | "new"
+    provisions: tuple[Provision, ...]
+    added: tuple[tuple[int, int], ...]  # draft offsets of runs with no counterpart in a source
+
+    @property
+    def class_label(self) -> str:
+        return CLASS_LABELS[self.cls]
+
+    @property
+    def added_share(self) -> float:
+        return 1.0 - self.matched_chars / self.chars if self.chars else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label, "start": self.start, "end": self.end, "chars": self.chars,
+            "matched_chars": self.matched_chars, "class": self.cls, "class_label": self.class_label,
+            "added_share": round(self.added_share, 4), "provisions": [p.to_dict() for p in self.provisions],
+            "added": [list(s) for s in self.added],
+        }
+
+
+@dataclass(frozen=True)
+class ArticleMap:
+    """The draft's units, classified; ``summary`` is the line a reviewer quotes."""
+
+    doc_word: str  # 办法, 条例, 意见 … (本办法), or 文件
+    unit_word: str  # 条, 项, 段
+    units: tuple[MappedUnit, ...]
+
+    def count(self, cls: str) -> int:
+        return sum(1 for u in self.units if u.cls == cls)
+
+    @property
+    def summary(self) -> str:
+        """"本办法共 45 条：照搬上位法 31 条，细化 9 条，新增 5 条"."""
+        w = self.unit_word
+        return (f"本{self.doc_word}共 {len(self.units)} {w}：照搬上位法 {self.count('copied')} {w}，"
+                f"细化 {self.count('refined')} {w}，新增 {self.count('new')} {w}")
+
+    def by_source(self) -> list[tuple[int, str, list[tuple[MappedUnit, Provision]]]]:
+        """全文对照: for each source (most units first), the draft's units it explains."""
+        groups: dict[int, list[tuple[MappedUnit, Provision]]] = {}
+        titles: dict[int, str] = {}
+        for u in self.units:
+            for p in u.provisions:
+                groups.setdefault(p.source_id, []).append((u, p))
+                titles[p.source_id] = p.title
+        order = sorted(groups, key=lambda sid: (-sum(p.chars for _, p in groups[sid]), sid))
+        return [(sid, titles[sid], groups[sid]) for sid in order]
+
+    def to_dict(self) -> dict:
+        return {
+            "summary": self.summary, "doc_word": self.doc_word, "unit_word": self.unit_word,
+            "counts": {c: self.count(c) for c in CLASSES},
+            "thresholds": {"copied_min_matched_share": COPIED_MIN_MATCHED_SHARE,
+                           "refined_min_matched_share": REFINED_MIN_MATCHED_SHARE},
+            "units": [u.to_dict() for u in self.units],
+        }
+
+
+def classify(matched_share: float) -> str:
+    """照搬 / 细化 / 新增 from the share of a unit's characters that repeat a superior provision."""
+    if matched_share >= COPIED_MIN_MATCHED_SHARE:
+        return "copied"
+    if matched_share >= REFINED_MIN_MATCHED_SHARE:
+        return "refined"
+    return "new"
+
+
+def doc_word(text: str) -> str:
+    """What the document calls itself (本办法, 本条例, 本意见), from its title line; else 文件."""
+    title = next((line.strip().lstrip("#").strip() for line in text.split("\n") if line.strip()), "")
+    title = re.sub(r"[（(](草案|征求意见稿|送审稿|试行|修订稿?)[）)]\s*$", "", title)
+    for word in _DOC_WORDS:
+        if title.endswith(word):
+            return word[-2:] if word.startswith("实施") else word
+    return "文件"
+
+
+def _runs(mask: np.ndarray, offset: int, text: str) -> list[tuple[int, int]]:
+    """Maximal runs of True in ``mask`` (whitespace between two runs joins them), as offsets."""
+    runs: list[tuple[int, int]] = []
+    idx = np.flatnonzero(mask)
+    for i in idx:
+        a = offset + int(i)
+        if runs and not text[runs[-1][1] : a].strip():
+            runs[-1] = (runs[-1][0], a + 1)
+        else:
+            runs.append((a, a + 1))
+    return runs
+
+
+def build_article_map(report: Report, *, exclude: Sequence[tuple[int, int]] = (),
+                      articles: ReportArticles | None = None) -> ArticleMap:
+    """Classify every unit of ``report``'s draft (``exclude``: format-element spans, not counted)."""
+    text = report.text
+    ra = articles or ReportArticles(report)
+    units, word = split_units(text, exclude)
+    counted = nonspace_mask(text)
+    for a, b in exclude:
+        counted[a:b] = False
+    matched = np.zeros(len(text), dtype=bool)
+    for i, p in enumerate(report.passages):
+        alignment = ra.alignment(i)
+        if alignment is None:
+            continue
+        changed = np.fromiter(alignment.draft_changed, dtype=bool, count=len(alignment.draft_changed))
+        matched[p.draft_start : p.draft_end] |= ~changed
+    matched &= counted
+    rows = article_rows(report, ra, units=[Article(text[u.start : u.body], u.start, u.end) for u in units])
+    paths = {s.id: s.path for s in report.sources}
+    mapped = []
+    for u, row in zip(units, rows, strict=True):
+        chars = int(counted[u.body : u.end].sum())
+        hits = int(matched[u.body : u.end].sum())
+        provisions = []
+        for m in row.matches:
+            if m.chars >= MIN_PROVISION_CHARS:
+                provisions.append(_provision(report, ra, u, m, paths.get(m.source_id, "")))
+        share = hits / chars if chars else 0.0
+        cls = classify(share) if provisions else "new"
+        added = _runs(counted[u.body : u.end] & ~matched[u.body : u.end], u.body, text)
+        mapped.append(MappedUnit(u.label, u.start, u.end, chars, hits, cls, tuple(provisions), tuple(added)))
+    return ArticleMap(doc_word(text), word, tuple(mapped))
+
+
+def _provision(report: Report, ra: ReportArticles, u: Unit, m, path: str) -> Provision:
+    source_text = report.source_texts.get(m.source_id, "")
+    span = None
+    for n in m.passages:
+        article = ra.source_article(n - 1, u.start, u.end)
+        if article is not None and article.label == m.source_article:
+            span = (article.start, article.end)
+            break
+    if span is None:  # no articles in the source: the runs the unit's passages copy
+        ps = [report.passages[n - 1] for n in m.passages]
+        span = (min(p.source_start for p in ps), max(p.source_end for p in ps))
+    omitted: tuple[tuple[int, int], ...] = ()
+    if source_text:
+        alignment = char_alignment(report.text[u.start : u.end], source_text[span[0] : span[1]])
+        changed = np.fromiter(alignment.source_changed, dtype=bool, count=len(alignment.source_changed))
+        omitted = tuple(_runs(changed, span[0], source_text))
+    return Provision(m.source_id, m.source_title, path, m.source_article, span[0], span[1], m.chars,
+                     m.similarity, m.passages, omitted)
+
+
+def review(report: Report, *, exclude: Sequence[tuple[int, int]] = ()) -> Report:
+    """``report`` with its article map and the exact 13-character rule's rate filled in."""
+    return replace(report, article_map=build_article_map(report, exclude=exclude),
+                   exact13_rate=exact13_rate(report.text, report.source_texts))
+
+
+# ---------------------------------------------------------------------------------------------
+# What the draft adds
+
+
+def additions(amap: ArticleMap, text: str) -> list[tuple[MappedUnit, list[str]]]:
+    """The draft's own content: each 新增 unit whole, and the added runs of each 细化 unit
+    (runs shorter than :data:`MIN_ADDED_RUN_CHARS` left out)."""
+    out = []
+    for u in amap.units:
+        if u.cls == "new":
+            out.append((u, [text[u.start : u.end].strip()]))
+        elif u.cls == "refined":
+            runs = [text[a:b] for a, b in u.added if len("".join(text[a:b].split())) >= MIN_ADDED_RUN_CHARS]
+            if runs:
+                out.append((u, runs))
+    return out
+
+
+def additions_text(amap: ArticleMap, text: str, *, title: str = "") -> str:
+    """"What the draft adds" as plain text, for download (UTF-8, one block per unit)."""
+    lines = [f"{title or '送审稿'}：新增内容（dupcheck 条文对照）", amap.summary, ""]
+    for u, runs in additions(amap, text):
+        head = f"{u.label or '—'}（{u.class_label}"
+        head += f"，新增 {u.added_share * 100:.0f}%）" if u.cls == "refined" else "）"
+        lines.append(head)
+        lines.extend("……" + r.strip() + "……" if u.cls == "refined" else r for r in runs)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The exact 13-character rule's figure beside dupcheck's
+
+
+def exact13_rate(text: str, source_texts: Mapping[int, str]) -> float:
+    """The copy rate the exact 13-character rule (连续13字相同) gives ``text`` against these
+    sources (:class:`dupcheck.baseline.Exact13`, the rule commercial checkers state)."""
+    if not source_texts:
+        return 0.0
+    from dupcheck.baseline import Exact13
+
+    rule = Exact13()
+    rule.add_texts((str(sid), t, str(sid)) for sid, t in sorted(source_texts.items()))
+    return rule.check_text(text).copy_rate
+
+
+def exact13_note(dupcheck_rate: float, rule_rate: float, *, format_chars: int = 0) -> str:
+    """One sentence on why the two figures differ (shown beside them)."""
+    if abs(dupcheck_rate - rule_rate) < 0.005:
+        return "两种算法结果基本一致。"
+    if rule_rate < dupcheck_rate:
+        return ("连续13字规则只认逐字相同的连续文字，繁体字、替换的发文机关或地名（如国务院→市人民政府）"
+                "和逐句增删改写都会使它漏计，dupcheck 把这些改写同样计为复制。")
+    why = "dupcheck 不计公文格式要素（版头、主送、版记等）" if format_chars else "dupcheck 只计与来源对齐的完整片段"
+    return f"{why}，而连续13字规则把任何13字相同的套话都计为复制，因此其结果偏高。"
