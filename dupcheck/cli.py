@@ -120,6 +120,10 @@ def _output_path(option: str, draft: str, many: bool, suffix: str) -> Path:
 
 
 def cmd_check(args) -> int:
+    if args.engine == "spark":  # many drafts on Apache Spark: dupcheck/spark.py
+        from dupcheck.spark import run_check
+
+        return run_check(args)
     from dupcheck.report import Report, Skipped
 
     threshold = args.threshold if args.threshold is not None else _env_threshold(0.8)
@@ -169,6 +173,12 @@ def cmd_extract(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    if args.engine == "spark":  # on Apache Spark: dupcheck/spark.py
+        from dupcheck.spark import run_audit
+
+        return run_audit(args)
+    if args.format == "parquet":
+        raise DupcheckError("--format parquet 需要 --engine spark 与 --out (Parquet is written by the Spark engine)")
     from dupcheck.audit import audit_index, render_audit
 
     threshold = args.threshold if args.threshold is not None else _env_threshold(0.5)
@@ -201,6 +211,12 @@ def _write(text: str, output: str | None) -> None:
             sys.stdout.write("\n")
 
 
+def _add_engine(p, out_help: str) -> None:
+    p.add_argument("--engine", choices=("local", "spark"), default="local", help="spark: run on Apache Spark (docs/spark.md)")
+    p.add_argument("--spark-master", default="local[*]", help="Spark master URL (default local[*])")
+    p.add_argument("--out", help=out_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="dupcheck", description="Duplication checker for Chinese government documents (公文查重).")
     from dupcheck import __version__
@@ -225,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write the text/JSON report here instead of stdout")
     p.add_argument("--html", help="write an HTML report (a folder when several drafts)")
     p.add_argument("--annotate", help="write an annotated .docx (a folder when several drafts)")
+    _add_engine(p, "a JSON-lines file, one line per draft (with --engine spark)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("extract", help="print the plain text that all offsets refer to")
@@ -236,8 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", help="a folder of documents (indexed in memory)")
     p.add_argument("--db", help="an existing index to audit instead of a folder")
     p.add_argument("--threshold", type=float, default=None, help="report pairs at or over this copy rate (default 0.5)")
-    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument("--format", choices=("text", "json", "csv", "parquet"), default="text",
+                   help="parquet needs --engine spark and --out")
     p.add_argument("--output", "-o")
+    _add_engine(p, "a folder: pairs/ and groups/ in --format (with --engine spark)")
     p.set_defaults(func=cmd_audit)
     return ap
 
