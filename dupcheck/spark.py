@@ -71,12 +71,16 @@ def session(master: str = "local[*]", *, shuffle_partitions: int | None = None, 
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+    if shuffle_partitions is None and master.startswith("local"):
+        shuffle_partitions = 4 * (os.cpu_count() or 1)  # not 200: one machine, small tasks cost more than they split
     if shuffle_partitions:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     try:
-        return builder.getOrCreate()
+        spark = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: Java missing or broken
         raise DupcheckError(f"无法启动 Spark（{str(exc).splitlines()[0][:200]}）：请检查 Java 17 与 JAVA_HOME") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 # -- reading -------------------------------------------------------------------------------------
