@@ -70,7 +70,9 @@ def session(master: str = "local[*]", *, shuffle_partitions: int | None = None, 
     builder = (SparkSession.builder.master(master).appName(app)
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               # The default 1 GB driver could not build the broadcast side of a join at 5 M characters.
+               .config("spark.driver.memory", os.environ.get("DUPCHECK_SPARK_DRIVER_MEMORY", "4g")))
     if shuffle_partitions is None and master.startswith("local"):
         shuffle_partitions = 4 * (os.cpu_count() or 1)  # not 200: one machine, small tasks cost more than they split
     if shuffle_partitions:
