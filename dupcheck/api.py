@@ -293,7 +293,7 @@ class Index:
         return self._retriever
 
     def audit(self, *, threshold: float = 0.5, progress: StageProgress | None = None,
-              workers: int | None = None) -> AuditResult:
+              workers: int | None = None, exhaustive: bool = False) -> AuditResult:
         """Every pair of indexed documents that copy each other at ``threshold`` or more (either
         direction), and the groups they form (:mod:`dupcheck.audit`)."""
         from dupcheck.audit import audit_collection
@@ -307,7 +307,8 @@ class Index:
         rows = {r.id: r for r in self.documents()}
         documents = [rows[int(d)] for d in retriever.doc_ids]
         return audit_collection(documents, hashes, owners, self.store.text, scheme=self.scheme, params=self.params,
-                                threshold=threshold, max_df=retriever.max_df, progress=progress, workers=workers)
+                                threshold=threshold, max_df=retriever.max_df, progress=progress, workers=workers,
+                                exhaustive=exhaustive)
 
     def source(self, doc_id: int) -> Source:
         """A source prepared for alignment (cached: batches keep meeting the same sources)."""
@@ -381,45 +382,64 @@ class Index:
             if as_of and c.doc_id in all_versions and not in_force(all_versions[c.doc_id], all_versions, as_of):
                 continue
             sources.append(self.source(c.doc_id))
-        elements = find_format_elements(text)
-        spans = [] if keep_format_elements else element_spans(elements)
-        passages = find_passages(text, key, sources, self.params)
-        passages, others = one_version_each(text, key, sources, passages, all_versions, as_of, self.params)
-        passages = outside(text, passages, spans)
-        rates = measure(text, [(p.draft_start, p.draft_end, p.source_id) for p in passages], spans)
-        matches = []
-        for sid, chars in rates.source_chars.items():
-            row = self.store.document(sid)
-            v = all_versions.get(sid)
-            matches.append(SourceMatch(id=sid, title=row.title, path=row.path, rate=rates.rate(chars), copied_chars=chars,
-                                       effective=v.effective if v else "", status=v.status if v else "",
-                                       other_versions=tuple(all_versions[o].path for o in others.get(sid, ()))))
-        matches.sort(key=lambda s: (-s.copied_chars, s.id))
         checked_at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
-        report = Report(
-            path=path,
-            total_chars=rates.total_chars,
-            copied_chars=rates.copied_chars,
-            copy_rate=rates.copy_rate,
-            copy_rate_excluding_quotes=rates.copy_rate_excluding_quotes,
-            max_source_rate=rates.max_source_rate,
-            threshold=threshold,
-            flagged=rates.copy_rate >= threshold,
-            sources=tuple(matches),
-            passages=tuple(passages),
-            text=text,
-            source_texts={s.id: self.source(s.id).text for s in matches},
-            corpus=self.name,
-            checked_at=checked_at,
-            format_elements=elements,
-            format_chars=element_chars(text, elements),
-            keep_format_elements=keep_format_elements,
-            as_of=as_of,
-            run_record=RunRecord(
-                *(digest or draft_digest(text.encode("utf-8"))), self.name, len(all_versions), self._digest, __version__,
-                self.scheme.as_dict(), asdict(self.params), threshold, keep_format_elements, as_of, checked_at),
-        )
-        return review(report, exclude=spans)
+        record = RunRecord(
+            *(digest or draft_digest(text.encode("utf-8"))), self.name, len(all_versions), self._digest, __version__,
+            self.scheme.as_dict(), asdict(self.params), threshold, keep_format_elements, as_of, checked_at)
+
+        def describe(doc_id: int) -> tuple[str, str]:
+            row = self.store.document(doc_id)
+            return row.title, row.path
+
+        return draft_report(text, key, sources, describe, params=self.params, path=path, threshold=threshold,
+                            corpus=self.name, checked_at=checked_at, keep_format_elements=keep_format_elements,
+                            versions=all_versions, as_of=as_of, run_record=record)
+
+
+def draft_report(text: str, key, sources: list[Source], describe: Callable[[int], tuple[str, str]], *,
+                 params: AlignParams, path: str, threshold: float, corpus: str, checked_at: str,
+                 keep_format_elements: bool = False, versions: dict | None = None, as_of: str = "",
+                 run_record: RunRecord | None = None) -> Report:
+    """The report of one draft against its candidate sources: the kernel every engine runs (this
+    process, or a Spark executor). ``describe(doc_id)`` gives a source's (title, path)."""
+    all_versions = versions or {}
+    elements = find_format_elements(text)
+    spans = [] if keep_format_elements else element_spans(elements)
+    passages = find_passages(text, key, sources, params)
+    passages, others = one_version_each(text, key, sources, passages, all_versions, as_of, params)
+    passages = outside(text, passages, spans)
+    rates = measure(text, [(p.draft_start, p.draft_end, p.source_id) for p in passages], spans)
+    matches = []
+    for sid, chars in rates.source_chars.items():
+        title, source_path = describe(sid)
+        v = all_versions.get(sid)
+        matches.append(SourceMatch(id=sid, title=title, path=source_path, rate=rates.rate(chars), copied_chars=chars,
+                                   effective=v.effective if v else "", status=v.status if v else "",
+                                   other_versions=tuple(all_versions[o].path for o in others.get(sid, ()))))
+    matches.sort(key=lambda s: (-s.copied_chars, s.id))
+    texts = {s.id: s.text for s in sources}
+    report = Report(
+        path=path,
+        total_chars=rates.total_chars,
+        copied_chars=rates.copied_chars,
+        copy_rate=rates.copy_rate,
+        copy_rate_excluding_quotes=rates.copy_rate_excluding_quotes,
+        max_source_rate=rates.max_source_rate,
+        threshold=threshold,
+        flagged=rates.copy_rate >= threshold,
+        sources=tuple(matches),
+        passages=tuple(passages),
+        text=text,
+        source_texts={s.id: texts[s.id] for s in matches},
+        corpus=corpus,
+        checked_at=checked_at,
+        format_elements=elements,
+        format_chars=element_chars(text, elements),
+        keep_format_elements=keep_format_elements,
+        as_of=as_of,
+        run_record=run_record,
+    )
+    return review(report, exclude=spans)
 
 
 __all__ = ["DupcheckError", "Index", "UpdateResult", "check_threshold", "find_documents"]

@@ -158,6 +158,10 @@ def _shown(r):
 
 
 def cmd_check(args) -> int:
+    if args.engine == "spark":  # many drafts on Apache Spark: dupcheck/spark.py
+        from dupcheck.spark import run_check
+
+        return run_check(args)
     from dupcheck.report import Report, Skipped
 
     threshold = args.threshold if args.threshold is not None else _env_threshold(0.8)
@@ -215,6 +219,12 @@ def cmd_extract(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    if args.engine == "spark":  # on Apache Spark: dupcheck/spark.py
+        from dupcheck.spark import run_audit
+
+        return run_audit(args)
+    if args.format == "parquet":
+        raise ParameterError("--format parquet 需要 --engine spark 与 --out（Parquet 由 Spark 引擎写出）")
     from dupcheck.api import Index, check_threshold
     from dupcheck.audit import render_audit
 
@@ -311,6 +321,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"dupcheck: 参数错误：{message}（用 dupcheck --help 查看用法）\n")
 
 
+def _add_engine(p, out_help: str) -> None:
+    p.add_argument("--engine", choices=("local", "spark"), default="local", help="spark: run on Apache Spark (docs/spark.md)")
+    p.add_argument("--spark-master", default="local[*]", help="Spark master URL (default local[*])")
+    p.add_argument("--out", help=out_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="dupcheck", description="Duplication checker for Chinese government documents (公文查重).")
     from dupcheck import __version__
@@ -338,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotate", help="write an annotated .docx (a folder when several drafts)")
     p.add_argument("--keep-format-elements", action="store_true", help="count 公文格式要素 (版头, 主送, 版记 …) in the rates")
     p.add_argument("--as-of", help="count only sources in force on this date (YYYY-MM-DD)")
+    _add_engine(p, "a JSON-lines file, one line per draft (with --engine spark)")
     p.set_defaults(func=cmd_check)
     from dupcheck import runrecord
 
@@ -352,10 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", help="a folder of documents (indexed in memory)")
     p.add_argument("--db", type=_nonempty, help="an existing index to audit instead of a folder")
     p.add_argument("--threshold", type=_threshold, default=None, help="report pairs at or over this copy rate (default 0.5)")
-    p.add_argument("--format", choices=("text", "json", "csv", "groups", "groups-json", "groups-csv"), default="text",
-                   help="pairs (text/json/csv) or the groups of documents that copy each other (groups, groups-json, groups-csv)")
+    p.add_argument("--format", choices=("text", "json", "csv", "groups", "groups-json", "groups-csv", "parquet"), default="text",
+                   help="pairs (text/json/csv) or the groups of documents that copy each other (groups, groups-json, groups-csv); parquet needs --engine spark and --out")
     p.add_argument("--output", "-o")
     p.add_argument("--workers", type=_workers, default=None, help="processes for alignment (default: all cores)")
+    _add_engine(p, "a folder: pairs/ and groups/ in --format (with --engine spark)")
     p.set_defaults(func=cmd_audit)
     return ap
 
