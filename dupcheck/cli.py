@@ -239,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_audit)
+
+    from dupcheck.gate import ci
+
+    ci.add_parser(sub)  # dupcheck ci, dupcheck config
     return ap
 
 
