@@ -99,11 +99,13 @@ def check_changes(root: Path, settings: Settings, changes: list[Change], *, prog
             report = index.check_text(text, path=change.path, threshold=fail, exclude=[change.path])
             rate, name = _rate(report, settings)
             level = judge_rate(rate, warn, fail)
-            judgement = baseline.judge(report, document=change.old_path if change.old_path and not any(
-                k[0] == change.path for k in baseline.findings) else change.path)
+            known = {k[0] for k in baseline.findings}
+            document = change.old_path if change.old_path and change.path not in known else change.path
+            judgement = baseline.judge(report, document=document)
             status = "accepted" if level != "pass" and judgement.all_accepted and judgement.accepted else level
+            new = judgement.new if document in known else ()  # only said of a document with accepted findings
             verdicts[change.path] = Verdict(status, rate, name, warn, fail, level, judgement.accepted,
-                                            judgement.new, change.status, change.old_path)
+                                            new, change.status, change.old_path)
             results.append(report)
     return results, verdicts, deleted
 

@@ -158,6 +158,11 @@ def _levels(value: Any, where: str) -> tuple[LevelRule, ...]:
 def _convert(key: str, value: Any, where: str, base: Path) -> Any:
     kind = KEYS[key][0]
     if kind == "rate":
+        if isinstance(value, str) and where.startswith("environment"):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         return _rate(value, where)
     if kind == "bool":
         return _bool(value, where)
