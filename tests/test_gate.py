@@ -219,3 +219,27 @@ def test_junit_and_github_formats(repo, capsys, tmp_path, monkeypatch):
 def test_bad_base_is_one_line_error(repo, capsys):
     assert main(["ci", "--base", "no-such-branch"]) == 2
     assert "--base no-such-branch: not a revision" in capsys.readouterr().err
+
+
+def test_pre_commit_hook_runs_through_pre_commit(repo, tmp_path):
+    pytest.importorskip("pre_commit")
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / ".pre-commit-hooks.yaml").exists() or not (checkout / ".git").exists():
+        pytest.skip("needs this checkout as a git repository")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+
+    def hook(*files: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(checkout), "dupcheck-system",
+                               "--files", *files], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+    (repo / "notices" / "new.txt").write_text(OTHER.replace("防汛", "防台"), encoding="utf-8")
+    (repo / "drafts").mkdir()
+    (repo / "drafts" / "copy.txt").write_text(COPY, encoding="utf-8")
+    git(repo, "add", "-A")
+    ok = hook("notices/trees.txt")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "Passed" in ok.stdout
+    bad = hook("drafts/copy.txt", "notices/trees.txt")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "FAIL      drafts/copy.txt" in bad.stdout
