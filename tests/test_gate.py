@@ -243,3 +243,29 @@ def test_pre_commit_hook_runs_through_pre_commit(repo, tmp_path):
     bad = hook("drafts/copy.txt", "notices/trees.txt")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "FAIL      drafts/copy.txt" in bad.stdout
+
+
+def test_corpus_file_and_incremental_index(repo, capsys, tmp_path):
+    """A configured corpus file is a source; re-runs do not re-read it; dropping it removes its documents."""
+    from dupcheck.api import Index
+
+    corpus = tmp_path / "parents.jsonl"
+    corpus.write_text(json.dumps({"path": "law/safety.md", "title": "中华人民共和国安全生产法", "text": LAW},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    (repo / "laws" / "safety-law.txt").unlink()  # the law is now only in the corpus
+    (repo / "drafts").mkdir()
+    (repo / "drafts" / "copy.txt").write_text(COPY, encoding="utf-8")
+    git(repo, "add", "-A")
+    code, out = ci(capsys, "--base", "main", "--format", "json", "--corpus", str(corpus))
+    copy = next(r for r in json.loads(out)["results"] if r["path"] == "drafts/copy.txt")
+    assert code == 1 and copy["sources"][0]["path"] == "parents:law/safety.md"
+    with Index.open(tmp_path / "gate.db", create=False) as index:
+        paths = {d.path for d in index.documents()}
+    assert "laws/safety-law.txt" not in paths and "parents:law/safety.md" in paths
+    assert "drafts/copy.txt" in paths and "notices/trees.txt" in paths
+    state = json.loads((tmp_path / "gate.db.state.json").read_text(encoding="utf-8"))
+    assert state[str(corpus)]["keys"] == ["parents:law/safety.md"]
+    code, out = ci(capsys, "--base", "main")
+    assert code == 0 and out.startswith("PASS")  # no corpus now: nothing left to copy from
+    with Index.open(tmp_path / "gate.db", create=False) as index:
+        assert "parents:law/safety.md" not in {d.path for d in index.documents()}
