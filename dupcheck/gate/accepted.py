@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dupcheck.errors import DupcheckError
@@ -35,7 +35,7 @@ def passage_fingerprint(report: Report, passage: Passage) -> str:
     except KeyError:
         source = f"#{passage.source_id}"
     text = normalize(report.text[passage.draft_start : passage.draft_end]).text
-    return hashlib.sha256(f"{text}\0{source}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{text}\0{source}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Baseline:
         self.findings: dict[tuple[str, str], Finding] = {(f.document, f.source): f for f in findings}
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Baseline":
+    def load(cls, path: str | os.PathLike) -> Baseline:
         path = Path(path)
         if not path.exists():
             return cls(path)
@@ -113,7 +113,7 @@ class Baseline:
 
     def accept(self, report: Report, reason: str, *, replaces: str | None = None) -> None:
         """Record every finding of ``report`` (replacing what was recorded for the document)."""
-        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        when = datetime.now(UTC).isoformat(timespec="seconds")
         for doc in {report.path, replaces} - {None}:
             for key in [k for k in self.findings if k[0] == doc]:
                 del self.findings[key]

@@ -13,9 +13,20 @@ from pathlib import Path
 
 from dupcheck.errors import InputError
 from dupcheck.gate.accepted import Baseline
-from dupcheck.gate.changes import Change, changed_files, default_base, repo_root, tracked_files
+from dupcheck.gate.changes import (
+    Change,
+    changed_files,
+    default_base,
+    repo_root,
+    tracked_files,
+)
 from dupcheck.gate.config import Settings, describe, load_settings
-from dupcheck.gate.repoindex import RepoIndex, default_index_path, is_document, repository_documents
+from dupcheck.gate.repoindex import (
+    RepoIndex,
+    default_index_path,
+    is_document,
+    repository_documents,
+)
 from dupcheck.gate.verdict import RATE_LABELS, STATUS_LABELS, Verdict, judge_rate
 from dupcheck.report import Report, Skipped
 
