@@ -375,6 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_workers, default=None, help="processes for alignment (default: all cores)")
     _add_engine(p, "a folder: pairs/ and groups/ in --format (with --engine spark)")
     p.set_defaults(func=cmd_audit)
+
+    from dupcheck.gate import ci
+
+    ci.add_parser(sub)  # dupcheck ci, dupcheck config
     return ap
 
 
