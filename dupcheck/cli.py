@@ -239,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_audit)
+
+    from dupcheck.web.serve import add_parser as add_serve_parser  # imports no web library until run
+
+    add_serve_parser(sub)
     return ap
 
 
