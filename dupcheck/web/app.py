@@ -28,8 +28,20 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, Request, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
-from flask import Response
+from flask import (
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dupcheck.web import security
@@ -338,8 +350,9 @@ def _routes(app: Flask) -> None:
         if data is None:
             abort(404)
         mimetype, suffix = kinds[fmt]
-        from flask import send_file
         import io
+
+        from flask import send_file
 
         stem = row.file_name.rsplit(".", 1)[0] if "." in row.file_name else row.file_name
         response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=stem + suffix)

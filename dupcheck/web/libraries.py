@@ -46,7 +46,7 @@ class Libraries:
         self._locks_guard = threading.Lock()
 
     @classmethod
-    def create(cls, db: AppDB, folder: Path, *, db_path: str | None, db_name: str | None = None) -> "Libraries":
+    def create(cls, db: AppDB, folder: Path, *, db_path: str | None, db_name: str | None = None) -> Libraries:
         """With ``db_path`` that index is the built-in library; else the shipped corpus (its index is
         built into the cache on first use, here at start-up rather than in a clerk's first check)."""
         if db_path:

@@ -12,9 +12,12 @@ import pytest
 
 pytest.importorskip("flask")
 
-from dupcheck.api import Index  # noqa: E402
-from dupcheck.web import WebConfig, create_app  # noqa: E402
-from dupcheck.web import security  # noqa: E402
+from dupcheck.api import Index
+from dupcheck.web import (
+    WebConfig,
+    create_app,
+    security,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "corpora" / "examples" / "henan-assembly-law.txt"
 LAW = EXAMPLE.read_text(encoding="utf-8")
@@ -115,3 +118,16 @@ def test_network_mode_needs_login_and_clerk_cannot_manage(tmp_path):
     t = token(c, "/libraries")
     assert c.post("/libraries", data={"csrf_token": t, "name": "新库"}).status_code == 403
     app.extensions["dupcheck"].close()
+
+
+def test_two_concurrent_checks_both_get_reports(app):
+    c1, c2 = app.test_client(), app.test_client()
+    jobs = []
+    for c, name in ((c1, "one.txt"), (c2, "two.txt")):
+        r = c.post("/check", data={"csrf_token": token(c), "library": "main", "threshold": "80",
+                                   "files": (io.BytesIO(LAW.encode()), name)})
+        jobs.append((c, r.headers["Location"]))
+    for c, location in jobs:
+        done = wait(c, location)
+        assert done.status_code == 303 and c.get(done.headers["Location"]).status_code == 200
+    assert c1.get(jobs[0][1]).status_code == 303 and c1.get(jobs[1][1]).status_code == 303
