@@ -379,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dupcheck.gate import ci
 
     ci.add_parser(sub)  # dupcheck ci, dupcheck config
+    from dupcheck.web.serve import add_parser as add_serve_parser  # imports no web library until run
+
+    add_serve_parser(sub)
     return ap
 
 

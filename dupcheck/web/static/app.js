@@ -1,0 +1,20 @@
+// Progressive enhancement only: every page works without this file.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".drop").forEach(function (zone) {
+    var input = document.getElementById(zone.dataset.dropFor);
+    var list = zone.querySelector(".chosen");
+    function show() { if (!list) return; list.textContent = "";
+      Array.prototype.forEach.call(input.files, function (f) { var li = document.createElement("li"); li.textContent = f.name; list.appendChild(li); }); }
+    input.addEventListener("change", show);
+    zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+    zone.addEventListener("drop", function (e) { e.preventDefault(); zone.classList.remove("over"); input.files = e.dataTransfer.files; show(); });
+  });
+  document.querySelectorAll("[data-confirm]").forEach(function (b) {
+    b.addEventListener("click", function (e) { if (!confirm(b.dataset.confirm)) e.preventDefault(); });
+  });
+  var frame = document.getElementById("report-frame");
+  if (frame) frame.addEventListener("load", function () {
+    try { frame.style.height = (frame.contentDocument.documentElement.scrollHeight + 20) + "px"; } catch (e) {}
+  });
+});
