@@ -21,9 +21,6 @@ run in a process pool here or in Spark's ``mapPartitions`` on a cluster.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -389,60 +386,3 @@ def group_view(result: AuditResult) -> list[dict]:
             "members": [{"id": d, "path": members[d][0], "title": members[d][1]} for d in g],
         })
     return out
-
-
-def render_audit(result: AuditResult, fmt: str = "text") -> str:
-    """The audit as text (Chinese headings), JSON, or CSV (one row a pair); or its groups
-    (``groups``: text, ``groups-json``, ``groups-csv``: one row a member)."""
-    if fmt.startswith("groups"):
-        return _render_groups(result, fmt)
-    if fmt == "json":
-        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["path_a", "path_b", "title_a", "title_b", "rate_ab", "rate_ba", "shared_chars_a",
-                         "shared_chars_b", "longest_passage"])
-        for p in result.pairs:
-            writer.writerow([p.path_a, p.path_b, p.title_a, p.title_b, f"{p.rate_ab:.4f}", f"{p.rate_ba:.4f}",
-                             p.shared_chars_a, p.shared_chars_b, p.longest_passage])
-        return out.getvalue()
-    if fmt != "text":
-        raise ValueError(f"unknown audit format {fmt!r} (text, json, csv)")
-    titles = {p.a: p.title_a for p in result.pairs} | {p.b: p.title_b for p in result.pairs}
-    lines = [
-        f"批量查重 (audit): {result.documents} 篇文档, 阈值 {result.threshold:.0%}, "
-        f"精确比对 {result.candidates} 对, 超过阈值 {len(result.pairs)} 对, 相互复制的文档组 {len(result.groups)} 个",
-        "",
-    ]
-    for p in result.pairs:
-        lines.append(f"{p.rate_ab:6.1%} {p.rate_ba:6.1%}  {p.title_a}  ⇄  {p.title_b}  "
-                     f"(共有 {p.shared_chars_a}/{p.shared_chars_b} 字, 最长段落 {p.longest_passage} 字)")
-    if result.groups:
-        lines += ["", "文档组 (groups, largest first):"]
-        for n, group in enumerate(result.groups, 1):
-            lines.append(f"  {n}. " + "；".join(titles[d] for d in group))
-    return "\n".join(lines) + "\n"
-
-
-def _render_groups(result: AuditResult, fmt: str) -> str:
-    view = group_view(result)
-    if fmt == "groups-json":
-        return json.dumps({"threshold": result.threshold, "documents": result.documents, "groups": view},
-                          ensure_ascii=False, indent=2)
-    if fmt == "groups-csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["group", "group_documents", "group_pairs", "max_rate", "id", "path", "title"])
-        for g in view:
-            for m in g["members"]:
-                writer.writerow([g["group"], g["documents"], g["pairs"], f"{g['max_rate']:.4f}", m["id"], m["path"], m["title"]])
-        return out.getvalue()
-    if fmt != "groups":
-        raise ValueError(f"unknown audit format {fmt!r} (groups, groups-json, groups-csv)")
-    lines = [f"相互复制的文档组 (groups): {len(view)} 组, {sum(g['documents'] for g in view)} 篇文档, "
-             f"阈值 {result.threshold:.0%}", ""]
-    for g in view:
-        lines.append(f"第 {g['group']} 组: {g['documents']} 篇, {g['pairs']} 对, 复制比 {g['min_rate']:.1%}–{g['max_rate']:.1%}")
-        lines += [f"    {m['title']}  ({m['path']})" for m in g["members"]]
-    return "\n".join(lines) + "\n"

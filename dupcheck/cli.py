@@ -176,20 +176,18 @@ def cmd_check(args) -> int:
         results = index.check_many(args.drafts, threshold=threshold, keep_format_elements=args.keep_format_elements,
                                    as_of=args.as_of)
     shown = [_shown(r) if isinstance(r, Report) else Skipped(display(r.path), r.reason) for r in results]
-    if args.format == "json":
-        from dupcheck.render import render_json
-
-        _write(render_json(shown) + "\n", args.output)
-    else:
+    if args.format == "text" and not args.output:  # on the terminal: rich decides about colour
         from rich.console import Console
 
         from dupcheck.render import render_terminal
 
-        if args.output:
-            with _open_output(args.output) as fh:
-                render_terminal(shown, Console(file=fh, width=120))
-        else:
-            render_terminal(shown, Console())
+        render_terminal(shown, Console())
+    else:
+        from dupcheck.render import get_format
+
+        options = {"width": 120} if args.format == "text" else {}
+        rendered = str(get_format(args.format).render(shown, **options))
+        _write(rendered if rendered.endswith("\n") else rendered + "\n", args.output)
     for n, (r, s) in enumerate(zip(results, shown)):
         if isinstance(r, Report):
             if html_paths:
@@ -226,7 +224,7 @@ def cmd_audit(args) -> int:
     if args.format == "parquet":
         raise ParameterError("--format parquet 需要 --engine spark 与 --out（Parquet 由 Spark 引擎写出）")
     from dupcheck.api import Index, check_threshold
-    from dupcheck.audit import render_audit
+    from dupcheck.render.audit import render_audit
 
     threshold = check_threshold(args.threshold if args.threshold is not None else _env_threshold(0.5))
     if args.source and not args.db:
@@ -330,6 +328,7 @@ def _add_engine(p, out_help: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="dupcheck", description="Duplication checker for Chinese government documents (公文查重).")
     from dupcheck import __version__
+    from dupcheck.render import formats
 
     ap.add_argument("--version", action="version", version=f"dupcheck {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -348,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("drafts", nargs="+", help="draft files (.txt/.md/.docx/.pdf)")
     p.add_argument("--db", type=_nonempty, help="the index file (default: $DUPCHECK_DB, else the shipped default corpus)")
     p.add_argument("--threshold", type=_threshold, default=None, help="flag drafts at or over this copy rate (default 0.8)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=formats("batch"), default="text",
+                   help="text (the terminal report), json (schema in the README), sarif, junit or github")
     p.add_argument("--output", "-o", help="write the text/JSON report here instead of stdout")
     p.add_argument("--html", help="write an HTML report (a folder when several drafts)")
     p.add_argument("--annotate", help="write an annotated .docx (a folder when several drafts)")
@@ -369,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", help="a folder of documents (indexed in memory)")
     p.add_argument("--db", type=_nonempty, help="an existing index to audit instead of a folder")
     p.add_argument("--threshold", type=_threshold, default=None, help="report pairs at or over this copy rate (default 0.5)")
-    p.add_argument("--format", choices=("text", "json", "csv", "groups", "groups-json", "groups-csv", "parquet"), default="text",
+    p.add_argument("--format", choices=[*formats("audit"), "parquet"], default="text",
                    help="pairs (text/json/csv) or the groups of documents that copy each other (groups, groups-json, groups-csv); parquet needs --engine spark and --out")
     p.add_argument("--output", "-o")
     p.add_argument("--workers", type=_workers, default=None, help="processes for alignment (default: all cores)")

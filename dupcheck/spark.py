@@ -472,7 +472,7 @@ def write_audit(spark, result: SparkAudit, out: str, fmt: str) -> int:
 
 def run_audit(args) -> int:
     """``dupcheck audit --engine spark SOURCE``: exit 1 when any pair is at or over the threshold."""
-    from dupcheck.audit import render_audit
+    from dupcheck.render.audit import render_audit
 
     if not args.source or args.db:
         raise DupcheckError("audit --engine spark 需要一个文件夹、JSONL 或 Parquet 语料 (a folder, .jsonl or .parquet; not --db)")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dupcheck.api import Index
-from dupcheck.audit import render_audit
+from dupcheck.render.audit import render_audit
 from dupcheck.cli import main
 from tests.test_index import LAW_A, LAW_B, write_corpus
 

@@ -32,7 +32,7 @@ def test_text_matches_the_golden_file():
 
 
 def test_html_matches_the_golden_file():
-    rendered = get_format("html").render(canonical_report(), corpus_name="省级法规库")
+    rendered = get_format("html", kind="report").render(canonical_report(), corpus_name="省级法规库")
     assert rendered == _golden("report.html", rendered)
 
 
@@ -41,7 +41,7 @@ def test_json_format_is_render_json():
 
 
 def test_docx_format_gives_a_word_document():
-    fmt = get_format("docx")
+    fmt = get_format("docx", kind="report")
     data = fmt.render(canonical_report())
     assert fmt.binary and isinstance(data, bytes)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
@@ -55,3 +55,14 @@ def test_kinds_and_unknown_names():
         get_format("yaml")
     with pytest.raises(ParameterError, match="choose from"):
         get_format("html", kind="batch")
+
+
+def test_every_kind_has_its_formats_and_the_cli_offers_them():
+    from dupcheck.cli import build_parser
+
+    assert {"sarif", "junit", "github"} <= set(formats("batch"))
+    assert formats("audit") == ["text", "json", "csv", "groups", "groups-json", "groups-csv"]
+    check = build_parser().parse_args(["check", "x.txt", "--format", "sarif"])
+    assert check.format == "sarif"
+    audit = build_parser().parse_args(["audit", "dir", "--format", "groups-csv"])
+    assert audit.format == "groups-csv"

@@ -56,34 +56,50 @@ class Format:
         return self.function(value, **options)
 
 
-_FORMATS: dict[str, Format] = {}
+_FORMATS: dict[tuple[Kind, str], Format] = {}
 
 
 def register(fmt: Format) -> Format:
-    if fmt.name in _FORMATS:
-        raise ValueError(f"format {fmt.name!r} is already registered")
-    _FORMATS[fmt.name] = fmt
+    if (fmt.kind, fmt.name) in _FORMATS:
+        raise ValueError(f"{fmt.kind} format {fmt.name!r} is already registered")
+    _FORMATS[fmt.kind, fmt.name] = fmt
     return fmt
 
 
-def formats(kind: Kind | None = None) -> list[str]:
-    """The names of the registered formats (of one kind), in registration order."""
-    return [f.name for f in _FORMATS.values() if kind is None or f.kind == kind]
+def formats(kind: Kind) -> list[str]:
+    """The names of the registered formats of one kind, in registration order."""
+    return [f.name for f in _FORMATS.values() if f.kind == kind]
 
 
-def get_format(name: str, kind: Kind | None = None) -> Format:
-    """The format called ``name``; a :class:`~dupcheck.errors.ParameterError` names the choices."""
-    fmt = _FORMATS.get(name)
-    if fmt is None or (kind is not None and fmt.kind != kind):
+def get_format(name: str, kind: Kind = "batch") -> Format:
+    """The format of this kind called ``name``; a :class:`~dupcheck.errors.ParameterError` names the choices."""
+    fmt = _FORMATS.get((kind, name))
+    if fmt is None:
         raise ParameterError(f"unknown format {name!r} (choose from {', '.join(formats(kind))})")
     return fmt
 
 
 register(Format("text", "batch", ".txt", "dupcheck.render.text:render_text", "the terminal report as text"))
 register(Format("json", "batch", ".json", "dupcheck.render.json:render_json", "one JSON array, schema in the README"))
+register(Format("sarif", "batch", ".sarif", "dupcheck.render.sarif:render_sarif",
+                "SARIF 2.1.0: each passage a result (code scanning)"))
+register(Format("junit", "batch", ".xml", "dupcheck.render.junit:render_junit", "JUnit XML, a test case per draft"))
+register(Format("github", "batch", ".txt", "dupcheck.render.github:render_github",
+                "GitHub workflow annotations (summary=True: the Markdown job summary)"))
 register(Format("html", "report", ".html", "dupcheck.render.html:render_html", "a self-contained HTML page"))
 register(Format("docx", "report", ".dupcheck.docx", "dupcheck.render.docx:render_docx",
                 "the draft as Word, copied passages highlighted and commented", binary=True))
+
+for _name, _fn, _what in [
+    ("text", "audit_text", "pairs, highest rate first, then the groups"),
+    ("json", "audit_json", "pairs and groups as JSON"),
+    ("csv", "audit_csv", "one row a pair"),
+    ("groups", "groups_text", "the groups of documents that copy each other"),
+    ("groups-json", "groups_json", "the groups as JSON"),
+    ("groups-csv", "groups_csv", "one row a group member"),
+]:
+    register(Format(_name, "audit", ".csv" if "csv" in _name else ".json" if "json" in _name else ".txt",
+                    f"dupcheck.render.audit:{_fn}", _what))
 
 _MODULES = {
     "annotate_docx": "dupcheck.render.docx",
