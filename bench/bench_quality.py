@@ -123,7 +123,14 @@ def _workers() -> int:
 def detections_of(report, draft_id: str) -> list[Span]:
     paths = {s.id: s.path for s in report.sources}
     return [
-        Span(draft_id, p.draft_start, p.draft_end, paths.get(p.source_id, f"#{p.source_id}"), p.source_start, p.source_end)
+        Span(
+            draft_id,
+            p.draft_start,
+            p.draft_end,
+            paths.get(p.source_id, f"#{p.source_id}"),
+            p.source_start,
+            p.source_end,
+        )
         for p in report.passages
     ]
 
@@ -229,8 +236,10 @@ def run_drafts(systems, pools, drafts, workdir: Path, log) -> list[Result]:
                         r.top_source = true_top_source(rep.text, r.cases)
                         r.diff_chars = diff
                     elif rep.text != r.text:
-                        log(f"[{sysname}] {d.id}: extracted text differs from the first system's; "
-                            "offsets compared against the first system's text")
+                        log(
+                            f"[{sysname}] {d.id}: extracted text differs from the first system's; "
+                            "offsets compared against the first system's text"
+                        )
                 else:
                     rep = system.check_text(d.text, d.id)
             except Exception as exc:  # a failure is a result, not a crash
@@ -325,8 +334,13 @@ def paired_differences(results: list[Result], sysname: str, a: str, b: str) -> d
 def run_real_pairs(systems, corpus, workdir: Path, log) -> dict:
     pairs, skipped, national = bc.real_pairs(corpus)
     titles = {d.key: d.title for d in national}
-    out = {"pairs": len(pairs), "skipped_empty_body": skipped, "indexed": len(national),
-           "indexed_chars": sum(len(d.text) for d in national), "systems": {}}
+    out = {
+        "pairs": len(pairs),
+        "skipped_empty_body": skipped,
+        "indexed": len(national),
+        "indexed_chars": sum(len(d.text) for d in national),
+        "systems": {},
+    }
     for sysname, cls in systems.items():
         t0 = time.perf_counter()
         system = cls(workdir, "national")
@@ -345,19 +359,21 @@ def run_real_pairs(systems, corpus, workdir: Path, log) -> dict:
             law_rank = next((i for i, s in enumerate(paths, 1) if s in p.law_keys), None)
             impl_rank = next((i for i, s in enumerate(paths, 1) if s in p.impl_keys), None)
             top = paths[0] if paths else None
-            rows.append({
-                "key": p.key,
-                "title": p.title,
-                "law": p.law,
-                "law_in_corpus": bool(p.law_keys),
-                "law_rank": law_rank,
-                "impl_rank": impl_rank,
-                "top": top,
-                "top_title": titles.get(top),
-                "hit": top is not None and (top in p.law_keys or top in p.impl_keys),
-                "rate": rep.copy_rate,
-                "law_rate": max((s.rate for s in rep.sources if s.path in p.law_keys), default=0.0),
-            })
+            rows.append(
+                {
+                    "key": p.key,
+                    "title": p.title,
+                    "law": p.law,
+                    "law_in_corpus": bool(p.law_keys),
+                    "law_rank": law_rank,
+                    "impl_rank": impl_rank,
+                    "top": top,
+                    "top_title": titles.get(top),
+                    "hit": top is not None and (top in p.law_keys or top in p.impl_keys),
+                    "rate": rep.copy_rate,
+                    "law_rate": max((s.rate for s in rep.sources if s.path in p.law_keys), default=0.0),
+                }
+            )
         t_check = time.perf_counter() - t0
         system.close()
         ok = [r for r in rows if "error" not in r]
@@ -399,7 +415,12 @@ def targets(sc: dict, per: dict, real: dict | None, sysname: str, singles: list[
     pd = o["pan"]["plagdet"] if o["pan"] else None
     add("PlagDet overall", pd, pd is not None and pd >= 0.96, "≥ 0.96")
     worst = min(((per[d]["pan"]["plagdet"], d) for d in singles if per[d]["pan"]), default=(None, None))
-    add(f"PlagDet every single disguise (worst: {worst[1]})", worst[0], worst[0] is not None and worst[0] >= 0.85, "≥ 0.85")
+    add(
+        f"PlagDet every single disguise (worst: {worst[1]})",
+        worst[0],
+        worst[0] is not None and worst[0] >= 0.85,
+        "≥ 0.85",
+    )
     g = o["pan"]["granularity"] if o["pan"] else None
     add("granularity overall", g, g is not None and g <= 1.03, "≤ 1.03")
     gw = max(((per[d]["pan"]["granularity"], d) for d in per if per[d]["pan"]), default=(None, None))
@@ -412,7 +433,12 @@ def targets(sc: dict, per: dict, real: dict | None, sysname: str, singles: list[
     add("top-source accuracy", o["top"], o["top"] is not None and o["top"] >= 0.98, "≥ 0.98")
     if real and sysname in real["systems"]:
         h = real["systems"][sysname]["hit_rate"]
-        add("real pairs: top source is the law or its national implementing rules", h, h is not None and h >= 0.98, "≥ 0.98")
+        add(
+            "real pairs: top source is the law or its national implementing rules",
+            h,
+            h is not None and h >= 0.98,
+            "≥ 0.98",
+        )
     t = diffs.get("trad-none", {}).get("max")
     add("traditional vs simplified, max |Δrate| (points)", t, t is not None and t <= 1, "≤ 1")
     f = [diffs.get(k, {}).get("max") for k in ("docx-none", "pdf-none", "docx-pdf")]
@@ -420,8 +446,12 @@ def targets(sc: dict, per: dict, real: dict | None, sysname: str, singles: list[
     fm = max(f) if f else None
     add(".txt vs .docx vs .pdf, max |Δrate| (points)", fm, fm is not None and fm <= 1, "≤ 1")
     fa = o["false_alarm"]["max"]
-    add("false alarm: max rate on drafts with nothing copied (%)", None if fa is None else 100 * fa,
-        fa is not None and fa <= 0.02, "≤ 2")
+    add(
+        "false alarm: max rate on drafts with nothing copied (%)",
+        None if fa is None else 100 * fa,
+        fa is not None and fa <= 0.02,
+        "≤ 2",
+    )
     return out
 
 
@@ -440,8 +470,16 @@ def print_tables(summary: dict, out=print) -> None:
 
     def vals(sc):
         pan = sc["pan"] or {}
-        return [pan.get("plagdet"), pan.get("precision"), pan.get("recall"), pan.get("granularity"),
-                pan.get("f1"), sc["mae"], sc["f1"], sc["top"]]
+        return [
+            pan.get("plagdet"),
+            pan.get("precision"),
+            pan.get("recall"),
+            pan.get("granularity"),
+            pan.get("f1"),
+            sc["mae"],
+            sc["f1"],
+            sc["top"],
+        ]
 
     for name in names:
         out(f"\n== {name} ==")
@@ -449,9 +487,12 @@ def print_tables(summary: dict, out=print) -> None:
         for row in rows:
             sc = summary["scores"][name][row]
             v = vals(sc)
-            out(f"{row:<10}{sc['drafts']:>7}" + "".join(f"{_fmt(x, 2 if c == 'MAE' else 3):>9}" for c, x in zip(cols, v)))
+            out(
+                f"{row:<10}{sc['drafts']:>7}"
+                + "".join(f"{_fmt(x, 2 if c == 'MAE' else 3):>9}" for c, x in zip(cols, v))
+            )
     if len(names) == 2 and "baseline" in names:
-        other = [n for n in names if n != "baseline"][0]
+        other = next(n for n in names if n != "baseline")
         out(f"\n== ratio {other} / baseline ==")
         out(f"{'disguise':<10}{'':>7}" + "".join(f"{c:>9}" for c in cols))
         for row in rows:
@@ -463,21 +504,29 @@ def print_tables(summary: dict, out=print) -> None:
     for name in names:
         fa = summary["scores"][name]["overall"]["false_alarm"]
         d = summary["diffs"][name]
-        out(f"{name:<10} 0% drafts: {fa['drafts']}, mean {_fmt(100 * fa['mean'] if fa['mean'] is not None else None, 2)}%, "
-            f"max {_fmt(100 * fa['max'] if fa['max'] is not None else None, 2)}%")
+        out(
+            f"{name:<10} 0% drafts: {fa['drafts']}, mean {_fmt(100 * fa['mean'] if fa['mean'] is not None else None, 2)}%, "
+            f"max {_fmt(100 * fa['max'] if fa['max'] is not None else None, 2)}%"
+        )
         for k, v in d.items():
-            out(f"{'':<10} {k:<10} pairs {v['pairs']:>3}  mean |Δ| {_fmt(v['mean'], 2)}  max |Δ| {_fmt(v['max'], 2)} points"
-                + (f"  (worst base {v['worst']})" if v["worst"] else ""))
+            out(
+                f"{'':<10} {k:<10} pairs {v['pairs']:>3}  mean |Δ| {_fmt(v['mean'], 2)}  max |Δ| {_fmt(v['max'], 2)} points"
+                + (f"  (worst base {v['worst']})" if v["worst"] else "")
+            )
     fd = summary.get("file_forms")
     if fd:
         out(f"{'':<10} extraction: {fd}")
     real = summary.get("real_pairs")
     if real:
-        out(f"\n== real pairs: {real['pairs']} local regulations implementing a named law; "
-            f"{len(real['skipped_empty_body'])} skipped (empty body); {real['indexed']} national documents indexed ==")
+        out(
+            f"\n== real pairs: {real['pairs']} local regulations implementing a named law; "
+            f"{len(real['skipped_empty_body'])} skipped (empty body); {real['indexed']} national documents indexed =="
+        )
         for name, rs in real["systems"].items():
-            out(f"{name:<10} top source = law or its national implementing rules: {_fmt(rs['hit_rate'])}   "
-                f"law ranked 1st: {_fmt(rs['law_top1'])}   law rank: {rs['rank_distribution']}")
+            out(
+                f"{name:<10} top source = law or its national implementing rules: {_fmt(rs['hit_rate'])}   "
+                f"law ranked 1st: {_fmt(rs['law_top1'])}   law rank: {rs['rank_distribution']}"
+            )
             misses = [r for r in rs["rows"] if "error" not in r and not r["hit"]]
             for r in misses:
                 out(f"{'':<12}miss: {r['title']}  (law rank {r['law_rank']}, top: {r['top_title']} [{r['top']}])")
@@ -508,24 +557,39 @@ def explain(results: list[Result], sysname: str, pools, limit: int, out=print) -
         bad = sum(1 - x for x in rec) + sum(1 - x for x in prec)
         scored.append((bad, r, rec, prec))
     scored.sort(key=lambda x: -x[0])
-    for bad, r, rec, prec in scored[:limit]:
+    for _bad, r, rec, prec in scored[:limit]:
         rep = r.reports[sysname]
-        out(f"\n### {r.draft.id} ({'+'.join(r.draft.applied) or 'none'}) true {100 * r.true_rate:.1f}% "
-            f"reported {100 * rep['rate']:.1f}%  top true {r.top_source} / reported {rep['top']}")
+        out(
+            f"\n### {r.draft.id} ({'+'.join(r.draft.applied) or 'none'}) true {100 * r.true_rate:.1f}% "
+            f"reported {100 * rep['rate']:.1f}%  top true {r.top_source} / reported {rep['top']}"
+        )
         for c, x in zip(r.cases, rec):
             if x < 0.95:
-                covered = [(max(c.draft_start, dd.draft_start), min(c.draft_end, dd.draft_end))
-                           for dd in rep["detections"] if dd.source == c.source and dd.draft_start < c.draft_end and c.draft_start < dd.draft_end]
-                out(f"  case {c.draft_start}:{c.draft_end} from {c.source} [{c.source_start}:{c.source_end}] recall {x:.2f}")
+                covered = [
+                    (max(c.draft_start, dd.draft_start), min(c.draft_end, dd.draft_end))
+                    for dd in rep["detections"]
+                    if dd.source == c.source and dd.draft_start < c.draft_end and c.draft_start < dd.draft_end
+                ]
+                out(
+                    f"  case {c.draft_start}:{c.draft_end} from {c.source} [{c.source_start}:{c.source_end}] recall {x:.2f}"
+                )
                 out(f"    draft : {_mark(r.text, c.draft_start, c.draft_end, covered)}")
-                out(f"    source: {docs[c.source].text[c.source_start:c.source_end][:300]!r}" if c.source in docs else "")
+                out(
+                    f"    source: {docs[c.source].text[c.source_start : c.source_end][:300]!r}"
+                    if c.source in docs
+                    else ""
+                )
         for dd, x in zip(rep["detections"], prec):
             if x < 0.95:
-                out(f"  detection {dd.draft_start}:{dd.draft_end} -> {dd.source} [{dd.source_start}:{dd.source_end}] precision {x:.2f}")
-                out(f"    draft : {r.text[max(0, dd.draft_start - 20):dd.draft_start]!r} [[{r.text[dd.draft_start:dd.draft_end][:200]}]] "
-                    f"{r.text[dd.draft_end:dd.draft_end + 20]!r}")
+                out(
+                    f"  detection {dd.draft_start}:{dd.draft_end} -> {dd.source} [{dd.source_start}:{dd.source_end}] precision {x:.2f}"
+                )
+                out(
+                    f"    draft : {r.text[max(0, dd.draft_start - 20) : dd.draft_start]!r} [[{r.text[dd.draft_start : dd.draft_end][:200]}]] "
+                    f"{r.text[dd.draft_end : dd.draft_end + 20]!r}"
+                )
                 if dd.source in docs:
-                    out(f"    source: {docs[dd.source].text[dd.source_start:dd.source_end][:200]!r}")
+                    out(f"    source: {docs[dd.source].text[dd.source_start : dd.source_end][:200]!r}")
 
 
 def _mark(text: str, a: int, b: int, covered) -> str:
@@ -557,8 +621,9 @@ def _git_head() -> str | None:
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+        ).stdout.strip()
         return head.stdout.strip() + ("+dirty" if dirty else "")
     except OSError:
         return None
@@ -578,15 +643,22 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--drafts-per-disguise", type=int, default=40)
-    ap.add_argument("--disguises", default=",".join(bc.DISGUISES),
-                    help="comma-separated, from: " + ", ".join(bc.ALL_DISGUISES)
-                    + "; 'extended' = all of them (the library then holds crowds of siblings, see benchcases.with_crowds)")
+    ap.add_argument(
+        "--disguises",
+        default=",".join(bc.DISGUISES),
+        help="comma-separated, from: "
+        + ", ".join(bc.ALL_DISGUISES)
+        + "; 'extended' = all of them (the library then holds crowds of siblings, see benchcases.with_crowds)",
+    )
     ap.add_argument("--systems", default="baseline,dupcheck")
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--out", type=Path, default=Path("bench_quality.json"), help="write the results as JSON here")
-    ap.add_argument("--regions", default="全国",
-                    help="regions whose documents make the two pools (comma-separated; e.g. 山东,河南,浙江 "
-                         "for a corpus of local regulations); the real pairs always use the national ones")
+    ap.add_argument(
+        "--regions",
+        default="全国",
+        help="regions whose documents make the two pools (comma-separated; e.g. 山东,河南,浙江 "
+        "for a corpus of local regulations); the real pairs always use the national ones",
+    )
     ap.add_argument("--real-pairs", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--explain", default=None, help="system whose worst drafts to print")
     ap.add_argument("--explain-limit", type=int, default=10)
@@ -655,9 +727,12 @@ def main(argv=None) -> int:
     forms = [r for r in results if r.draft.disguise in bc.FILE_FORMS]
     if forms:
         summary["file_forms"] = {
-            f: {"drafts": sum(r.draft.disguise == f for r in forms),
-                "chars_differing": sum(r.diff_chars for r in forms if r.draft.disguise == f)}
-            for f in bc.FILE_FORMS if any(r.draft.disguise == f for r in forms)
+            f: {
+                "drafts": sum(r.draft.disguise == f for r in forms),
+                "chars_differing": sum(r.diff_chars for r in forms if r.draft.disguise == f),
+            }
+            for f in bc.FILE_FORMS
+            if any(r.draft.disguise == f for r in forms)
         }
     for name in names:
         per = {d: scores([r for r in results if r.draft.disguise == d], name) for d in disguises}
@@ -680,15 +755,26 @@ def main(argv=None) -> int:
     if args.out:
         payload = dict(summary)
         payload["drafts"] = [
-            {**r.draft.to_dict(),
-             "eval_text_chars": len(r.text),
-             "eval_cases": [[c.draft_start, c.draft_end, c.source, c.source_start, c.source_end] for c in r.cases],
-             "eval_true_rate": r.true_rate,
-             "diff_chars": r.diff_chars,
-             "systems": {k: ({kk: vv for kk, vv in v.items()} if "error" in v else
-                             {"rate": v["rate"], "top": v["top"], "seconds": v["seconds"],
-                              "detections": v["detections"]})
-                         for k, v in r.reports.items()}}
+            {
+                **r.draft.to_dict(),
+                "eval_text_chars": len(r.text),
+                "eval_cases": [[c.draft_start, c.draft_end, c.source, c.source_start, c.source_end] for c in r.cases],
+                "eval_true_rate": r.true_rate,
+                "diff_chars": r.diff_chars,
+                "systems": {
+                    k: (
+                        {kk: vv for kk, vv in v.items()}
+                        if "error" in v
+                        else {
+                            "rate": v["rate"],
+                            "top": v["top"],
+                            "seconds": v["seconds"],
+                            "detections": v["detections"],
+                        }
+                    )
+                    for k, v in r.reports.items()
+                },
+            }
             for r in results
         ]
         args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=_jsonable), encoding="utf-8")

@@ -31,8 +31,17 @@ def _seeds(text: str) -> list[int]:
 
 
 def run(seed: int, regions: str | None, out: Path, corpus: Path | None) -> dict:
-    cmd = [sys.executable, str(ROOT / "bench" / "bench_quality.py"), "--seed", str(seed),
-           "--systems", "dupcheck", "--no-real-pairs", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(ROOT / "bench" / "bench_quality.py"),
+        "--seed",
+        str(seed),
+        "--systems",
+        "dupcheck",
+        "--no-real-pairs",
+        "--out",
+        str(out),
+    ]
     if regions:
         cmd += ["--regions", regions]
     if corpus:
@@ -58,7 +67,9 @@ def cells(result: dict) -> list[tuple[str, str, bool]]:
             nxt = targets[i + 1]  # the per-disguise twin goes in the same cell
             nd = 3 if base.startswith("granularity") else 2
             goals = f"{t['goal']} / {nxt['goal']}"
-            out.append((f"{base} / worst disguise {goals}", f"{value:.{nd}f} / {nxt['value']:.{nd}f}", ok and nxt["pass"]))
+            out.append(
+                (f"{base} / worst disguise {goals}", f"{value:.{nd}f} / {nxt['value']:.{nd}f}", ok and nxt["pass"])
+            )
             i += 2
             continue
         if value is None:

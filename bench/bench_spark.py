@@ -45,12 +45,25 @@ def main() -> None:
         collected = S.audit_result(result)
         t_spark = time.perf_counter() - t
         same = collected.to_dict() == local.to_dict()
-        print(json.dumps({"fraction": fraction, "documents": len(items), "chars": chars,
-                          "local_index_s": round(t_index, 1), "local_audit_total_s": round(t_local, 1),
-                          "spark_read_s": round(t_read, 1), "spark_candidates_s": round(t_cand, 1),
-                          "spark_total_s": round(t_spark, 1), "candidates": result.candidates,
-                          "pairs": len(collected.pairs), "same_as_local": same,
-                          "driver_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "fraction": fraction,
+                    "documents": len(items),
+                    "chars": chars,
+                    "local_index_s": round(t_index, 1),
+                    "local_audit_total_s": round(t_local, 1),
+                    "spark_read_s": round(t_read, 1),
+                    "spark_candidates_s": round(t_cand, 1),
+                    "spark_total_s": round(t_spark, 1),
+                    "candidates": result.candidates,
+                    "pairs": len(collected.pairs),
+                    "same_as_local": same,
+                    "driver_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                }
+            ),
+            flush=True,
+        )
         shutil.rmtree(tmp)
 
 

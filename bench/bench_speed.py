@@ -130,8 +130,10 @@ def load_manifest(corpus: Path) -> list[Doc]:
     if not manifest.exists():
         raise SystemExit(f"bench_speed: {manifest}: not found (use --corpus)")
     with open(manifest, encoding="utf-8") as fh:
-        return [Doc(x["path"], x["title"], x.get("category", ""), x.get("region", ""), int(x["chars"]))
-                for x in map(json.loads, fh)]
+        return [
+            Doc(x["path"], x["title"], x.get("category", ""), x.get("region", ""), int(x["chars"]))
+            for x in map(json.loads, fh)
+        ]
 
 
 _PROVINCE = re.compile(r"^(北京市|上海市|天津市|重庆市|山东省|广东省|河南省|浙江省)")
@@ -148,8 +150,10 @@ def plan_run(docs: list[Doc], fractions: list[float], drafts: int, batch: int, s
     if len(five) < 2 * drafts or len(ten) < 2 * drafts:
         raise SystemExit(f"bench_speed: --drafts {drafts} is more than the corpus has of each size")
     groups = {
-        "verbatim_5k": five[:drafts], "verbatim_10k": ten[:drafts],
-        "novel_5k": five[drafts : 2 * drafts], "novel_10k": ten[drafts : 2 * drafts],
+        "verbatim_5k": five[:drafts],
+        "verbatim_10k": ten[:drafts],
+        "novel_5k": five[drafts : 2 * drafts],
+        "novel_10k": ten[drafts : 2 * drafts],
     }
     held = {d.path for d in groups["novel_5k"] + groups["novel_10k"]}
     indexed = [d for d in docs if d.path not in held]
@@ -246,8 +250,16 @@ def child_dupcheck_index(p: dict) -> dict:
         docs = len(index)
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     db_bytes = sum(Path(p["db"] + s).stat().st_size for s in ("", "-wal") if Path(p["db"] + s).exists())
-    return {"seconds": seconds, "index_cpu_seconds": cpu, "documents": docs, "added": len(result.added), "skipped": len(result.skipped),
-            "db_bytes": db_bytes, "maxrss_self_mb": _maxrss_mb(), "maxrss_children_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
+    return {
+        "seconds": seconds,
+        "index_cpu_seconds": cpu,
+        "documents": docs,
+        "added": len(result.added),
+        "skipped": len(result.skipped),
+        "db_bytes": db_bytes,
+        "maxrss_self_mb": _maxrss_mb(),
+        "maxrss_children_mb": _maxrss_mb(resource.RUSAGE_CHILDREN),
+    }
 
 
 def child_dupcheck_resync(p: dict) -> dict:
@@ -284,22 +296,37 @@ def child_dupcheck_check(p: dict) -> dict:
         for path in paths:
             t = time.perf_counter()
             rep = index.check(path)
-            rows.append({"path": path, "seconds": time.perf_counter() - t, "chars": rep.total_chars,
-                         "rate": rep.copy_rate, "sources": len(rep.sources), "passages": len(rep.passages)})
+            rows.append(
+                {
+                    "path": path,
+                    "seconds": time.perf_counter() - t,
+                    "chars": rep.total_chars,
+                    "rate": rep.copy_rate,
+                    "sources": len(rep.sources),
+                    "passages": len(rep.passages),
+                }
+            )
         groups[name] = rows
     t = time.perf_counter()
     reports = index.check_many(p["batch"])
     batch_seconds = time.perf_counter() - t
     index.close()
-    return {"open_seconds": open_seconds, "open_maxrss_mb": open_rss, "documents": len(retriever),
-            "fingerprints": _fingerprint_count(retriever), "groups": groups, "batch_seconds": batch_seconds,
-            "batch_drafts": len(reports), "maxrss_self_mb": _maxrss_mb()}
+    return {
+        "open_seconds": open_seconds,
+        "open_maxrss_mb": open_rss,
+        "documents": len(retriever),
+        "fingerprints": _fingerprint_count(retriever),
+        "groups": groups,
+        "batch_seconds": batch_seconds,
+        "batch_drafts": len(reports),
+        "maxrss_self_mb": _maxrss_mb(),
+    }
 
 
 def _fingerprint_count(retriever) -> int:
     if getattr(retriever, "segments", None) is not None:  # postings read lazily from the index
         return int(sum(len(s.hashes) for s in retriever.segments))
-    return int(len(retriever.hashes))
+    return len(retriever.hashes)
 
 
 def child_baseline(p: dict) -> dict:
@@ -320,15 +347,31 @@ def child_baseline(p: dict) -> dict:
         for path in paths:
             t = time.perf_counter()
             rep = idx.check_text(extract_path(path).text, path=path)
-            rows.append({"path": path, "seconds": time.perf_counter() - t, "chars": rep.total_chars,
-                         "rate": rep.copy_rate, "sources": len(rep.sources), "passages": len(rep.passages)})
+            rows.append(
+                {
+                    "path": path,
+                    "seconds": time.perf_counter() - t,
+                    "chars": rep.total_chars,
+                    "rate": rep.copy_rate,
+                    "sources": len(rep.sources),
+                    "passages": len(rep.passages),
+                }
+            )
         groups[name] = rows
     t = time.perf_counter()
     for path in p["batch"]:
         idx.check_text(extract_path(path).text, path=path)
     batch_seconds = time.perf_counter() - t
-    return {"seconds": seconds, "index_cpu_seconds": cpu, "documents": len(idx), "array_bytes": nbytes, "index_maxrss_mb": index_rss,
-            "groups": groups, "batch_seconds": batch_seconds, "maxrss_self_mb": _maxrss_mb()}
+    return {
+        "seconds": seconds,
+        "index_cpu_seconds": cpu,
+        "documents": len(idx),
+        "array_bytes": nbytes,
+        "index_maxrss_mb": index_rss,
+        "groups": groups,
+        "batch_seconds": batch_seconds,
+        "maxrss_self_mb": _maxrss_mb(),
+    }
 
 
 def child_audit(p: dict) -> dict:
@@ -342,10 +385,16 @@ def child_audit(p: dict) -> dict:
     result = index.audit(threshold=p["threshold"])
     audit_seconds = time.perf_counter() - t
     index.close()
-    return {"open_seconds": open_seconds, "audit_seconds": audit_seconds, "seconds": open_seconds + audit_seconds,
-            "documents": result.documents, "candidates": result.candidates,
-            "pairs": [[q.path_a, q.path_b, q.rate_ab, q.rate_ba] for q in result.pairs],
-            "maxrss_self_mb": _maxrss_mb(), "maxrss_children_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
+    return {
+        "open_seconds": open_seconds,
+        "audit_seconds": audit_seconds,
+        "seconds": open_seconds + audit_seconds,
+        "documents": result.documents,
+        "candidates": result.candidates,
+        "pairs": [[q.path_a, q.path_b, q.rate_ab, q.rate_ba] for q in result.pairs],
+        "maxrss_self_mb": _maxrss_mb(),
+        "maxrss_children_mb": _maxrss_mb(resource.RUSAGE_CHILDREN),
+    }
 
 
 def _truth_pair(pair: tuple[int, int], shared: tuple) -> tuple[int, int, float, float]:
@@ -366,12 +415,20 @@ def child_audit_truth(p: dict) -> dict:
     texts = [extract_path(f).text for f in p["files"]]
     n = len(texts)
     rows = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    results = list(pool.imap(_truth_pair, rows, shared=(texts, [match_key(t) for t in texts]),
-                             workers=p.get("workers", 2), chunksize=256))
+    results = list(
+        pool.imap(
+            _truth_pair, rows, shared=(texts, [match_key(t) for t in texts]), workers=p.get("workers", 2), chunksize=256
+        )
+    )
     pairs = [[p["files"][i], p["files"][j], ab, ba] for i, j, ab, ba in results if max(ab, ba) >= p["threshold"]]
     near = sum(1 for *_, ab, ba in results if p["threshold"] - 0.1 <= max(ab, ba) < p["threshold"])
-    return {"seconds": time.perf_counter() - t0, "documents": n, "compared": len(rows), "pairs": sorted(pairs),
-            "near_threshold": near}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "documents": n,
+        "compared": len(rows),
+        "pairs": sorted(pairs),
+        "near_threshold": near,
+    }
 
 
 def child_profile(p: dict) -> dict:
@@ -391,7 +448,9 @@ def child_profile(p: dict) -> dict:
         value = fn()
         seconds = time.perf_counter() - t
         prof.stop()
-        (out_dir / f"{name}.txt").write_text(prof.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+        (out_dir / f"{name}.txt").write_text(
+            prof.output_text(unicode=True, color=False, show_all=False), encoding="utf-8"
+        )
         (out_dir / f"{name}.html").write_text(prof.output_html(), encoding="utf-8")
         return value, seconds
 
@@ -408,7 +467,8 @@ def child_profile(p: dict) -> dict:
             small.sync(p["audit_folder"])
             small.retriever()
             _, times["audit_quarter_workers1"] = profiled(
-                "audit", lambda: small.audit(threshold=THRESHOLD_AUDIT, workers=1))
+                "audit", lambda: small.audit(threshold=THRESHOLD_AUDIT, workers=1)
+            )
     times["stages_index"] = stage_timers(p["files"])
     times["stages_check"] = check_stage_timers(db, p["drafts"], p["warmup"])
     return times
@@ -470,6 +530,7 @@ class StageClock:
             finally:
                 self.seconds[label] += time.perf_counter() - t
                 self.calls[label] += 1
+
         return timed
 
     def __enter__(self):
@@ -528,9 +589,14 @@ def check_stage_timers(db: str, drafts: list[str], warmup: str, pairs: int = 300
             total = time.perf_counter() - t
         check = {"drafts": len(drafts), "total": total, "seconds": clock.seconds, "calls": clock.calls}
         retriever = index.retriever()
-        hashes, owners = retriever.fingerprint_table() if hasattr(retriever, "fingerprint_table") else (retriever.hashes, retriever.owners)
-        cands = au.candidate_pairs(hashes, owners, len(retriever), max_df=retriever.max_df,
-                                   min_share=max(0.02, THRESHOLD_AUDIT / 4))[0][:pairs]
+        hashes, owners = (
+            retriever.fingerprint_table()
+            if hasattr(retriever, "fingerprint_table")
+            else (retriever.hashes, retriever.owners)
+        )
+        cands = au.candidate_pairs(
+            hashes, owners, len(retriever), max_df=retriever.max_df, min_share=max(0.02, THRESHOLD_AUDIT / 4)
+        )[0][:pairs]
         texts = {}
         for row in sorted(set(cands.ravel().tolist())):
             text = index.store.text(int(retriever.doc_ids[row]))
@@ -572,8 +638,10 @@ def run_child(task: str, params: dict, workdir: Path, log) -> dict:
     pfile.write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
     busy0 = _machine_busy_seconds()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", task, "--params", str(pfile), "--result", str(rfile)],
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", task, "--params", str(pfile), "--result", str(rfile)],
+        stdout=subprocess.DEVNULL,
+    )
     sampler = TreeMemory(proc.pid)
     sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)  # usage: the child and the workers it waited for
@@ -700,11 +768,16 @@ def print_table(rows: list[Row], fractions: list[float], out=sys.stdout) -> None
     body = []
     for r in rows:
         verdict = {None: "", True: "PASS", False: "FAIL"}[r.passed]
-        body.append([f"{r.figure} ({r.unit})" if r.unit else r.figure]
-                    + [_fmt(r.values.get(f), r.unit) for f in fractions]
-                    + [_fmt(r.baseline, r.unit), "" if r.ratio is None else f"{r.ratio:.2f}×", r.target, verdict])
+        body.append(
+            [f"{r.figure} ({r.unit})" if r.unit else r.figure]
+            + [_fmt(r.values.get(f), r.unit) for f in fractions]
+            + [_fmt(r.baseline, r.unit), "" if r.ratio is None else f"{r.ratio:.2f}×", r.target, verdict]
+        )
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     print(line(head), file=out)
     print("  ".join("-" * w for w in widths), file=out)
     for b in body:
@@ -716,52 +789,142 @@ def build_rows(res: dict, fractions: list[float]) -> list[Row]:
     ix, rs, ck, cli, au = res["index"], res["resync"], res["check"], res["cli"], res.get("audit", {})
     base = res["baseline"]
     rows = []
-    rows.append(Row("index: characters", "M", {f: ix[f]["chars"] / 1e6 for f in F}, base["chars"] / 1e6, show_ratio=False))
-    rows.append(Row("index: time", "s", {f: ix[f]["seconds"] for f in F}, base["seconds"], "≤ 2× baseline", 2.0, "ratio"))
-    rows.append(Row("index: CPU time, all processes", "s", {f: ix[f]["index_cpu_seconds"] for f in F}, base["index_cpu_seconds"]))
-    rows.append(Row("others' CPU load during index (noise)", "cores", {f: ix[f]["others_cores"] for f in F},
-                    base["others_cores"], show_ratio=False))
+    rows.append(
+        Row("index: characters", "M", {f: ix[f]["chars"] / 1e6 for f in F}, base["chars"] / 1e6, show_ratio=False)
+    )
+    rows.append(
+        Row("index: time", "s", {f: ix[f]["seconds"] for f in F}, base["seconds"], "≤ 2× baseline", 2.0, "ratio")
+    )
+    rows.append(
+        Row(
+            "index: CPU time, all processes", "s", {f: ix[f]["index_cpu_seconds"] for f in F}, base["index_cpu_seconds"]
+        )
+    )
+    rows.append(
+        Row(
+            "others' CPU load during index (noise)",
+            "cores",
+            {f: ix[f]["others_cores"] for f in F},
+            base["others_cores"],
+            show_ratio=False,
+        )
+    )
     if res.get("index_serial"):
         rows.append(Row("index: time with --workers 1", "s", {1.0: res["index_serial"]["seconds"]}, base["seconds"]))
-    rows.append(Row("index: peak memory", "MB", {f: ix[f]["peak_mb"] for f in F}, base["peak_mb"], "≤ 1× baseline", 1.0, "ratio"))
-    rows.append(Row("index file / text size (UTF-8)", "×", {f: ix[f]["db_bytes"] / ix[f]["text_bytes"] for f in F}, None, "≤ 2", 2.0))
+    rows.append(
+        Row(
+            "index: peak memory", "MB", {f: ix[f]["peak_mb"] for f in F}, base["peak_mb"], "≤ 1× baseline", 1.0, "ratio"
+        )
+    )
+    rows.append(
+        Row(
+            "index file / text size (UTF-8)",
+            "×",
+            {f: ix[f]["db_bytes"] / ix[f]["text_bytes"] for f in F},
+            None,
+            "≤ 2",
+            2.0,
+        )
+    )
     rows.append(Row("re-sync, nothing changed, in-process", "s", {f: rs[f]["noop_seconds"] for f in F}))
     rows.append(Row("re-sync, one file changed, in-process", "s", {f: rs[f]["one_seconds"] for f in F}))
-    rows.append(Row("`dupcheck index` after one file changed", "s", {f: cli[f]["reindex"] for f in F}, None, "≤ 2 s", 2.0))
+    rows.append(
+        Row("`dupcheck index` after one file changed", "s", {f: cli[f]["reindex"] for f in F}, None, "≤ 2 s", 2.0)
+    )
     rows.append(Row("open: Index.open + retriever build", "s", {f: ck[f]["open_seconds"] for f in F}))
     rows.append(Row("open: memory of an open index", "MB", {f: ck[f]["open_maxrss_mb"] for f in F}))
-    for g, label in (("verbatim_5k", "verbatim ~5k"), ("verbatim_10k", "verbatim ~10k"),
-                     ("novel_5k", "novel ~5k"), ("novel_10k", "novel ~10k")):
+    for g, label in (
+        ("verbatim_5k", "verbatim ~5k"),
+        ("verbatim_10k", "verbatim ~10k"),
+        ("novel_5k", "novel ~5k"),
+        ("novel_10k", "novel ~10k"),
+    ):
         vals = {f: 1000 * _median([x["seconds"] for x in ck[f]["groups"][g]]) for f in F}
         b = 1000 * _median([x["seconds"] for x in base["groups"][g]])
         rows.append(Row(f"check one draft, {label}, median", "ms", vals, b, "≤ 2× baseline", 2.0, "ratio"))
-    vals = {f: 1000 * max(_median([x["seconds"] for x in ck[f]["groups"][g]]) for g in ("verbatim_10k", "novel_10k")) for f in F}
+    vals = {
+        f: 1000 * max(_median([x["seconds"] for x in ck[f]["groups"][g]]) for g in ("verbatim_10k", "novel_10k"))
+        for f in F
+    }
     rows.append(Row("check one ~10k draft, worst group median", "ms", vals, None, "≤ 100 ms", 100.0))
     nb = ck[1.0]["batch_drafts"]  # the target speaks of 100 drafts: no verdict on another batch size
-    rows.append(Row(f"check_many {nb} drafts, open Index", "s", {f: ck[f]["batch_seconds"] for f in F}, base["batch_seconds"]))
-    rows.append(Row("others' CPU load during checks (noise)", "cores", {f: ck[f]["others_cores"] for f in F},
-                    base["others_cores"], show_ratio=False))
-    rows.append(Row("`dupcheck check` one ~10k draft, whole process, median", "s", {f: cli[f]["check_one"] for f in F}, None, "≤ 3 s", 3.0))
-    rows.append(Row(f"`dupcheck check` {nb} drafts, one process", "s", {f: cli[f]["check_batch"] for f in F}, None,
-                    "≤ 10 s (100 drafts)", 10.0 if nb == 100 else None))
+    rows.append(
+        Row(f"check_many {nb} drafts, open Index", "s", {f: ck[f]["batch_seconds"] for f in F}, base["batch_seconds"])
+    )
+    rows.append(
+        Row(
+            "others' CPU load during checks (noise)",
+            "cores",
+            {f: ck[f]["others_cores"] for f in F},
+            base["others_cores"],
+            show_ratio=False,
+        )
+    )
+    rows.append(
+        Row(
+            "`dupcheck check` one ~10k draft, whole process, median",
+            "s",
+            {f: cli[f]["check_one"] for f in F},
+            None,
+            "≤ 3 s",
+            3.0,
+        )
+    )
+    rows.append(
+        Row(
+            f"`dupcheck check` {nb} drafts, one process",
+            "s",
+            {f: cli[f]["check_batch"] for f in F},
+            None,
+            "≤ 10 s (100 drafts)",
+            10.0 if nb == 100 else None,
+        )
+    )
     rows.append(Row("`dupcheck --version` (start-up alone), median", "s", {1.0: cli["startup"]}))
     if au:
-        rows.append(Row("audit all pairs at 0.5 (open + audit)", "s", {f: au[f]["seconds"] for f in F if f in au}, None, "≤ 60 s", 60.0))
+        rows.append(
+            Row(
+                "audit all pairs at 0.5 (open + audit)",
+                "s",
+                {f: au[f]["seconds"] for f in F if f in au},
+                None,
+                "≤ 60 s",
+                60.0,
+            )
+        )
         rows.append(Row("audit: CPU time, all processes", "s", {f: au[f]["cpu_seconds"] for f in F if f in au}))
-        rows.append(Row("others' CPU load during audit (noise)", "cores", {f: au[f]["others_cores"] for f in F if f in au}))
+        rows.append(
+            Row("others' CPU load during audit (noise)", "cores", {f: au[f]["others_cores"] for f in F if f in au})
+        )
         rows.append(Row("audit: candidate pairs aligned", "", {f: au[f]["candidates"] for f in F if f in au}))
         rows.append(Row("audit: pairs at or over 0.5", "", {f: len(au[f]["pairs"]) for f in F if f in au}))
         rows.append(Row("audit: peak memory", "MB", {f: au[f]["peak_mb"] for f in F if f in au}))
         rec = res.get("audit_recall")
         if rec:
-            rows.append(Row(f"audit recall vs exhaustive ({rec['documents']} docs, {rec['truth_pairs']} pairs)", "",
-                            {1.0: rec["recall"]}, None, "≥ 0.99", 0.99, op=">="))
-            rows.append(Row(f"  same, pairs of documents ≥ 1,000 characters ({rec['truth_pairs_long']} pairs)", "",
-                            {1.0: rec["recall_long"]}))
+            rows.append(
+                Row(
+                    f"audit recall vs exhaustive ({rec['documents']} docs, {rec['truth_pairs']} pairs)",
+                    "",
+                    {1.0: rec["recall"]},
+                    None,
+                    "≥ 0.99",
+                    0.99,
+                    op=">=",
+                )
+            )
+            rows.append(
+                Row(
+                    f"  same, pairs of documents ≥ 1,000 characters ({rec['truth_pairs_long']} pairs)",
+                    "",
+                    {1.0: rec["recall_long"]},
+                )
+            )
     else:
         rows.append(Row("audit all pairs at 0.5", "", {1.0: "skipped"}, None, "≤ 60 s"))
     xs = [ix[f]["chars"] for f in F]
-    rows.append(Row("growth: index wall time vs size, log-log slope", "", {1.0: slope(xs, [ix[f]["seconds"] for f in F])}))
+    rows.append(
+        Row("growth: index wall time vs size, log-log slope", "", {1.0: slope(xs, [ix[f]["seconds"] for f in F])})
+    )
     s_ix = slope(xs, [ix[f]["index_cpu_seconds"] for f in F])
     rows.append(Row("growth: index CPU time vs size, log-log slope", "", {1.0: s_ix}, None, "≤ 1 (+0.1 noise)", 1.1))
     s_ck = slope(xs, [_median([x["seconds"] for g in ck[f]["groups"].values() for x in g]) for f in F])
@@ -776,7 +939,9 @@ def build_rows(res: dict, fractions: list[float]) -> list[Row]:
 
 
 def run(args) -> dict:
-    log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+    def log(msg):
+        return print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
     corpus = args.corpus.resolve()
     docs = load_manifest(corpus)
     fractions = sorted(set(args.fractions))
@@ -792,27 +957,40 @@ def run(args) -> dict:
         for f in fractions:
             folder = work / f"corpus-{f:g}"
             link_folder(corpus, plan["subsets"][f], folder)
+
         # Indexed drafts are checked through the indexed (symlinked) path; novel ones from the corpus.
         def groups_for(folder):
-            return {g: [str(folder / d.path) if g.startswith("verbatim") else str(corpus / d.path) for d in ds]
-                    for g, ds in plan["groups"].items()}
+            return {
+                g: [str(folder / d.path) if g.startswith("verbatim") else str(corpus / d.path) for d in ds]
+                for g, ds in plan["groups"].items()
+            }
 
         batch = [str(full_folder / d.path) for d in plan["batch"]]
         warmup = batch[0]
-        editable = sorted((d for d in plan["subsets"][fractions[0]] if 5000 <= d.chars <= 20000
-                           and d.path not in {x.path for x in plan["batch"]}
-                           and d.path not in {x.path for g in plan["groups"].values() for x in g}), key=lambda d: d.path)
+        editable = sorted(
+            (
+                d
+                for d in plan["subsets"][fractions[0]]
+                if 5000 <= d.chars <= 20000
+                and d.path not in {x.path for x in plan["batch"]}
+                and d.path not in {x.path for g in plan["groups"].values() for x in g}
+            ),
+            key=lambda d: d.path,
+        )
         edit_rel = [d.path for d in editable[:4]]
         dup = dupcheck_cmd()
 
         # baseline first (the yardstick), on the full subset
         files = [str(full_folder / d.path) for d in plan["subsets"][1.0]]
         log(f"baseline: indexing {len(files)} documents and checking {sum(map(len, draft_paths.values()))} drafts")
-        res["baseline"] = run_child("baseline", {"files": files, "groups": groups_for(full_folder), "batch": batch,
-                                                 "warmup": warmup}, work, log)
+        res["baseline"] = run_child(
+            "baseline", {"files": files, "groups": groups_for(full_folder), "batch": batch, "warmup": warmup}, work, log
+        )
         res["baseline"]["chars"] = sum(d.chars for d in plan["subsets"][1.0])
-        log(f"baseline: index {res['baseline']['seconds']:.1f} s (others used {res['baseline']['others_cores']:.1f} cores), "
-            f"peak {res['baseline']['peak_mb']:.0f} MB")
+        log(
+            f"baseline: index {res['baseline']['seconds']:.1f} s (others used {res['baseline']['others_cores']:.1f} cores), "
+            f"peak {res['baseline']['peak_mb']:.0f} MB"
+        )
 
         for f in fractions:
             folder = work / f"corpus-{f:g}"
@@ -823,59 +1001,95 @@ def run(args) -> dict:
             r["chars"] = sum(d.chars for d in sub)
             r["text_bytes"] = sum((corpus / d.path).stat().st_size for d in sub)
             res["index"][f] = r
-            log(f"[{f:g}] index {r['seconds']:.1f} s ({r['cpu_seconds']:.1f} s CPU; others used {r['others_cores']:.1f} cores), "
-                f"peak {r['peak_mb']:.0f} MB, file {r['db_bytes'] / 1e6:.0f} MB")
-            res["resync"][f] = run_child("dupcheck_resync", {"folder": str(folder), "db": db, "edit": edit_rel[0]}, work, log)
-            log(f"[{f:g}] re-sync: unchanged {res['resync'][f]['noop_seconds']:.2f} s, one file {res['resync'][f]['one_seconds']:.2f} s")
-            c = run_child("dupcheck_check", {"db": db, "groups": groups_for(folder), "warmup": str(folder / plan['batch'][0].path),
-                                             "batch": [str(folder / d.path) for d in plan["batch"]]}, work, log)
+            log(
+                f"[{f:g}] index {r['seconds']:.1f} s ({r['cpu_seconds']:.1f} s CPU; others used {r['others_cores']:.1f} cores), "
+                f"peak {r['peak_mb']:.0f} MB, file {r['db_bytes'] / 1e6:.0f} MB"
+            )
+            res["resync"][f] = run_child(
+                "dupcheck_resync", {"folder": str(folder), "db": db, "edit": edit_rel[0]}, work, log
+            )
+            log(
+                f"[{f:g}] re-sync: unchanged {res['resync'][f]['noop_seconds']:.2f} s, one file {res['resync'][f]['one_seconds']:.2f} s"
+            )
+            c = run_child(
+                "dupcheck_check",
+                {
+                    "db": db,
+                    "groups": groups_for(folder),
+                    "warmup": str(folder / plan["batch"][0].path),
+                    "batch": [str(folder / d.path) for d in plan["batch"]],
+                },
+                work,
+                log,
+            )
             res["check"][f] = c
-            log(f"[{f:g}] open {c['open_seconds']:.2f} s; check medians (ms): " + ", ".join(
-                f"{g} {1000 * _median([x['seconds'] for x in rows]):.0f}" for g, rows in c["groups"].items()))
+            log(
+                f"[{f:g}] open {c['open_seconds']:.2f} s; check medians (ms): "
+                + ", ".join(
+                    f"{g} {1000 * _median([x['seconds'] for x in rows]):.0f}" for g, rows in c["groups"].items()
+                )
+            )
             cl = {}
             times = []
             for n, rel in enumerate(edit_rel[1:], 1):
                 edit_one_file(folder, rel, n)
-                times.append(time_process(dup + ["index", str(folder), "--db", db, "-q"], ok=(0,)))
+                times.append(time_process([*dup, "index", str(folder), "--db", db, "-q"], ok=(0,)))
             cl["reindex_runs"] = times
             cl["reindex"] = _median(times)
             one = groups_for(folder)["verbatim_10k"][0]
-            cl["check_one_runs"] = [time_process(dup + ["check", one, "--db", db]) for _ in range(args.cli_runs)]
+            cl["check_one_runs"] = [time_process([*dup, "check", one, "--db", db]) for _ in range(args.cli_runs)]
             cl["check_one"] = _median(cl["check_one_runs"])
-            cl["check_batch"] = time_process(dup + ["check", *[str(folder / d.path) for d in plan["batch"]], "--db", db])
+            cl["check_batch"] = time_process(
+                [*dup, "check", *[str(folder / d.path) for d in plan["batch"]], "--db", db]
+            )
             res["cli"][f] = cl
-            log(f"[{f:g}] CLI: re-index {cl['reindex']:.2f} s, check one {cl['check_one']:.2f} s, "
-                f"{len(plan['batch'])} drafts {cl['check_batch']:.1f} s")
+            log(
+                f"[{f:g}] CLI: re-index {cl['reindex']:.2f} s, check one {cl['check_one']:.2f} s, "
+                f"{len(plan['batch'])} drafts {cl['check_batch']:.1f} s"
+            )
             if not args.skip_audit:
                 a = run_child("audit", {"db": db, "threshold": THRESHOLD_AUDIT}, work, log)
                 res["audit"][f] = a
                 log(f"[{f:g}] audit {a['seconds']:.1f} s, {a['candidates']} candidates, {len(a['pairs'])} pairs")
-        res["cli"]["startup"] = _median([time_process(dup + ["--version"], ok=(0,)) for _ in range(args.cli_runs)])
+        res["cli"]["startup"] = _median([time_process([*dup, "--version"], ok=(0,)) for _ in range(args.cli_runs)])
 
         if not args.no_serial:
             db = str(work / "index-serial.db")
             log("dupcheck: full index with --workers 1")
-            res["index_serial"] = run_child("dupcheck_index", {"folder": str(full_folder), "db": db, "workers": 1}, work, log)
+            res["index_serial"] = run_child(
+                "dupcheck_index", {"folder": str(full_folder), "db": db, "workers": 1}, work, log
+            )
             Path(db).unlink(missing_ok=True)
 
         if not args.skip_audit:
             sample = audit_sample([d for d in plan["subsets"][1.0]], args.audit_sample, args.seed)
             files = [str(full_folder / d.path) for d in sample]
-            log(f"audit recall: comparing all {len(files) * (len(files) - 1) // 2} pairs of {len(files)} sampled documents")
+            log(
+                f"audit recall: comparing all {len(files) * (len(files) - 1) // 2} pairs of {len(files)} sampled documents"
+            )
             truth = run_child("audit_truth", {"files": files, "threshold": THRESHOLD_AUDIT}, work, log)
             in_sample = set(files)
-            found = {tuple(sorted(p[:2])) for p in res["audit"][1.0]["pairs"] if p[0] in in_sample and p[1] in in_sample}
+            found = {
+                tuple(sorted(p[:2])) for p in res["audit"][1.0]["pairs"] if p[0] in in_sample and p[1] in in_sample
+            }
             want = {tuple(sorted(p[:2])) for p in truth["pairs"]}
             missed = sorted(want - found)
             chars = {str(full_folder / d.path): d.chars for d in sample}
             long_ = {pair for pair in want if min(chars[pair[0]], chars[pair[1]]) >= 1000}
             res["audit_recall"] = {
-                "documents": truth["documents"], "compared": truth["compared"], "truth_pairs": len(want),
-                "found": len(want & found), "recall": (len(want & found) / len(want)) if want else 1.0,
-                "truth_pairs_long": len(long_), "recall_long": (len(long_ & found) / len(long_)) if long_ else 1.0,
-                "extra": sorted(found - want), "missed": [[a, b, *next(p[2:] for p in truth["pairs"] if tuple(sorted(p[:2])) == (a, b))]
-                                                          for a, b in missed],
-                "near_threshold": truth["near_threshold"], "seconds": truth["seconds"],
+                "documents": truth["documents"],
+                "compared": truth["compared"],
+                "truth_pairs": len(want),
+                "found": len(want & found),
+                "recall": (len(want & found) / len(want)) if want else 1.0,
+                "truth_pairs_long": len(long_),
+                "recall_long": (len(long_ & found) / len(long_)) if long_ else 1.0,
+                "extra": sorted(found - want),
+                "missed": [
+                    [a, b, *next(p[2:] for p in truth["pairs"] if tuple(sorted(p[:2])) == (a, b))] for a, b in missed
+                ],
+                "near_threshold": truth["near_threshold"],
+                "seconds": truth["seconds"],
             }
             log(f"audit recall {res['audit_recall']['recall']:.3f} ({len(want & found)}/{len(want)})")
     finally:
@@ -894,11 +1108,20 @@ def environment() -> dict:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
+
+    def git(*a):
+        return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
+
     dirty = [line[3:] for line in git("status", "--porcelain").splitlines() if line[3:].startswith("dupcheck/")]
-    return {"python": platform.python_version(), "numpy": numpy.__version__, "cpu": cpu, "cores": os.cpu_count(),
-            "commit": git("rev-parse", "--short", "HEAD"), "uncommitted_package_files": dirty,
-            "date": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_package_files": dirty,
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def profile(args) -> None:
@@ -912,23 +1135,58 @@ def profile(args) -> None:
         link_folder(corpus, plan["subsets"][1.0], folder)
         quarter = work / "quarter"
         link_folder(corpus, plan["subsets"][0.25], quarter)
-        drafts = [str(folder / d.path) if g.startswith("verbatim") else str(corpus / d.path)
-                  for g, ds in plan["groups"].items() for d in ds]
+        drafts = [
+            str(folder / d.path) if g.startswith("verbatim") else str(corpus / d.path)
+            for g, ds in plan["groups"].items()
+            for d in ds
+        ]
         files = [str(folder / d.path) for d in plan["subsets"][1.0]]
         print(f"profiling into {args.profile} (index, open, {len(drafts)} checks, audit; workers=1)", file=sys.stderr)
-        r = run_child("profile", {"out_dir": str(args.profile.resolve()), "db": str(work / "index.db"), "folder": str(folder),
-                                  "drafts": drafts, "warmup": str(folder / plan["batch"][0].path), "files": files,
-                                  "skip_audit": args.skip_audit, "audit_folder": str(quarter)}, work, print)
+        r = run_child(
+            "profile",
+            {
+                "out_dir": str(args.profile.resolve()),
+                "db": str(work / "index.db"),
+                "folder": str(folder),
+                "drafts": drafts,
+                "warmup": str(folder / plan["batch"][0].path),
+                "files": files,
+                "skip_audit": args.skip_audit,
+                "audit_folder": str(quarter),
+            },
+            work,
+            print,
+        )
         # The whole `dupcheck check` process for one ~10k verbatim draft (start-up, open, check, render).
         one = str(folder / plan["groups"]["verbatim_10k"][0].path)
-        subprocess.run([sys.executable, "-m", "pyinstrument", "--renderer", "text", "--interval", "0.001",
-                        "--outfile", str(args.profile / "cli_check.txt"), "-m", "dupcheck.cli", "check", one,
-                        "--db", str(work / "index.db")], stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pyinstrument",
+                "--renderer",
+                "text",
+                "--interval",
+                "0.001",
+                "--outfile",
+                str(args.profile / "cli_check.txt"),
+                "-m",
+                "dupcheck.cli",
+                "check",
+                one,
+                "--db",
+                str(work / "index.db"),
+            ],
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
         (args.profile / "times.json").write_text(json.dumps(r, indent=2, ensure_ascii=False), encoding="utf-8")
         st = r["stages_index"]
         total = st["seconds"]["file_features (all of it)"] + st["seconds"]["Store.put (SQLite insert)"]
-        print(f"stage timers, {st['documents']} documents, {st['chars'] / 1e6:.1f} M characters, {total:.1f} s in all"
-              " (inclusive):")
+        print(
+            f"stage timers, {st['documents']} documents, {st['chars'] / 1e6:.1f} M characters, {total:.1f} s in all"
+            " (inclusive):"
+        )
         for name, sec in st["seconds"].items():
             print(f"  {name:34} {sec:6.2f} s  {100 * sec / total:5.1f} %  ({st['calls'][name]} calls)")
         for part, st in r["stages_check"].items():
@@ -944,10 +1202,16 @@ def profile(args) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the laws corpus folder (manifest.jsonl)")
-    ap.add_argument("--fractions", type=lambda s: [float(eval_fraction(x)) for x in s.split(",")], default=[0.25, 0.5, 1.0],
-                    help="corpus fractions, comma-separated (1/4,1/2,1 or 0.25,0.5,1); full is always included")
+    ap.add_argument(
+        "--fractions",
+        type=lambda s: [float(eval_fraction(x)) for x in s.split(",")],
+        default=[0.25, 0.5, 1.0],
+        help="corpus fractions, comma-separated (1/4,1/2,1 or 0.25,0.5,1); full is always included",
+    )
     ap.add_argument("--drafts", type=int, default=5, help="drafts of each kind and size (verbatim/novel × 5k/10k)")
     ap.add_argument("--batch", type=int, default=100, help="drafts in the one-call batch")
     ap.add_argument("--cli-runs", type=int, default=3, help="runs of each whole-process CLI figure (median)")
@@ -980,13 +1244,29 @@ def main(argv=None) -> int:
     print()
     print_table(rows, fractions)
     verdicts = [(r.figure, r.passed) for r in rows if r.passed is not None]
-    print(f"\n{sum(1 for _, v in verdicts if v)}/{len(verdicts)} targets pass; "
-          f"bench took {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    print(
+        f"\n{sum(1 for _, v in verdicts if v)}/{len(verdicts)} targets pass; "
+        f"bench took {time.perf_counter() - t0:.0f} s",
+        file=sys.stderr,
+    )
     if args.out:
-        out = {"environment": environment(), "args": {k: str(v) for k, v in vars(args).items() if k not in ("child", "params", "result")},
-               "table": [{"figure": r.figure, "unit": r.unit, "values": {f"{f:g}": v for f, v in r.values.items()},
-                          "baseline": r.baseline, "ratio": r.ratio, "target": r.target, "pass": r.passed} for r in rows],
-               "raw": _jsonable(res)}
+        out = {
+            "environment": environment(),
+            "args": {k: str(v) for k, v in vars(args).items() if k not in ("child", "params", "result")},
+            "table": [
+                {
+                    "figure": r.figure,
+                    "unit": r.unit,
+                    "values": {f"{f:g}": v for f, v in r.values.items()},
+                    "baseline": r.baseline,
+                    "ratio": r.ratio,
+                    "target": r.target,
+                    "pass": r.passed,
+                }
+                for r in rows
+            ],
+            "raw": _jsonable(res),
+        }
         args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

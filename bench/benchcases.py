@@ -55,8 +55,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from dupcheck.baseline import K as GRAM, gram_hashes, normalize_exact, sorted_searchsorted
 from bench.evaluate import Span, true_copy_rate, true_top_source
+from dupcheck.baseline import K as GRAM
+from dupcheck.baseline import gram_hashes, normalize_exact, sorted_searchsorted
 from dupcheck.matchkey import jurisdiction_spans
 from dupcheck.normalize import ZERO_WIDTH, nonspace_prefix
 
@@ -66,7 +67,7 @@ HEADING_RE = re.compile(r"^#+\s*")
 SENT_END = "。；！？"
 
 SINGLE = ("none", "subst", "reorder", "edit2", "edit5", "edit10", "punct", "sentence", "trad", "docx", "pdf")
-DISGUISES = SINGLE + ("mixed",)
+DISGUISES = (*SINGLE, "mixed")
 # The extended benchmark (issue #10): structures of real libraries the disguises above do not build.
 # ``crowd`` drafts copy 2-3 sources, the first of a family of near-identical siblings in the library
 # (``with_crowds``); ``seam`` drafts walk one source in order, skipping articles, renumbering all and
@@ -82,7 +83,20 @@ MIN_ART, MAX_ART = 20, 800  # non-whitespace characters of an eligible article
 MAX_SHARED = 0.2  # share of an article's 13-grams also in another reference document
 MAX_RUN = 6
 
-CITIES = ("北京市", "上海市", "天津市", "重庆市", "广州市", "深圳市", "杭州市", "济南市", "郑州市", "南京市", "武汉市", "成都市")
+CITIES = (
+    "北京市",
+    "上海市",
+    "天津市",
+    "重庆市",
+    "广州市",
+    "深圳市",
+    "杭州市",
+    "济南市",
+    "郑州市",
+    "南京市",
+    "武汉市",
+    "成都市",
+)
 
 
 # --- corpus ---------------------------------------------------------------------------
@@ -242,7 +256,7 @@ def _grams(text: str) -> np.ndarray:
     return gram_hashes(normalize_exact(text)[0])
 
 
-def _article_grams(d: Doc, gramset: "_GramSet"):
+def _article_grams(d: Doc, gramset: _GramSet):
     """(article, number of reference documents holding each 13-gram inside it) for the
     articles of eligible length; the document is normalized, hashed and looked up once."""
     codes, pos = normalize_exact(d.text)
@@ -294,7 +308,7 @@ def build_pools(
     names = sorted(fams)
     rng = _seed_rng(seed, "split")
     perm = rng.permutation(len(names))
-    n_ref = int(round(reference_share * len(names)))
+    n_ref = round(reference_share * len(names))
     ref_fams = {names[i] for i in perm[:n_ref]}
 
     def newest_distinct(members: list[Doc]) -> list[Doc]:
@@ -503,8 +517,16 @@ def _take_runs(arts: list[Article], need: int, rng: np.random.Generator) -> list
     return runs
 
 
-def make_plan(pools: Pools, base: str, rng: np.random.Generator, *, first: str | None = None,
-              avoid: frozenset[str] = frozenset(), n_sources: int | None = None, min_rate: float = 0.0) -> Plan:
+def make_plan(
+    pools: Pools,
+    base: str,
+    rng: np.random.Generator,
+    *,
+    first: str | None = None,
+    avoid: frozenset[str] = frozenset(),
+    n_sources: int | None = None,
+    min_rate: float = 0.0,
+) -> Plan:
     """Choose the articles of one draft (no disguise yet).
 
     ``first`` fixes the first (largest) source, ``avoid`` keeps documents out of the others,
@@ -513,8 +535,8 @@ def make_plan(pools: Pools, base: str, rng: np.random.Generator, *, first: str |
     """
     rate = max(_pick_rate(rng), min_rate)
     length = int(rng.integers(1200, 4000))
-    need_copy = int(round(rate * length))
-    need_orig = int(round((1 - rate) * length))
+    need_copy = round(rate * length)
+    need_orig = round((1 - rate) * length)
     units: list[list[Unit]] = []  # blocks
 
     primary = None
@@ -703,7 +725,19 @@ def to_traditional(text: str) -> str:
     return _s2t().convert(text)
 
 
-_HALF = {"。": ".", "，": ",", "；": ";", "：": ":", "？": "?", "！": "!", "（": "(", "）": ")", "“": '"', "”": '"', "、": ","}
+_HALF = {
+    "。": ".",
+    "，": ",",
+    "；": ";",
+    "：": ":",
+    "？": "?",
+    "！": "!",
+    "（": "(",
+    "）": ")",
+    "“": '"',
+    "”": '"',
+    "、": ",",
+}
 
 
 def _punct_text(text: str, flags: dict, rng: np.random.Generator) -> str:
@@ -738,10 +772,18 @@ def make_draft(pools: Pools, disguise: str, j: int, seed: int) -> Draft:
         crowded = sorted(pools.crowds)
         plan_rng = _seed_rng(seed, base_key, j)
         first = crowded[int(plan_rng.integers(len(crowded)))]
-        plan = make_plan(pools, base, plan_rng, first=first, avoid=frozenset(crowded),
-                         n_sources=int(plan_rng.integers(2, 4)), min_rate=0.3)
-        return apply_disguises(plan, (), pools, _seed_rng(seed, "disguise", disguise, j), disguise=disguise,
-                               draft_id=f"{disguise}-{j}")
+        plan = make_plan(
+            pools,
+            base,
+            plan_rng,
+            first=first,
+            avoid=frozenset(crowded),
+            n_sources=int(plan_rng.integers(2, 4)),
+            min_rate=0.3,
+        )
+        return apply_disguises(
+            plan, (), pools, _seed_rng(seed, "disguise", disguise, j), disguise=disguise, draft_id=f"{disguise}-{j}"
+        )
     if disguise == "seam":
         return seam_draft(pools, j, seed)
     plan = make_plan(pools, base, _seed_rng(seed, base_key, j))
@@ -750,7 +792,7 @@ def make_draft(pools: Pools, disguise: str, j: int, seed: int) -> Draft:
         k = int(rng.integers(2, 5))
         picked = set(rng.choice(len(MIXABLE), size=k, replace=False).tolist())
         applied = tuple(MIXABLE[i] for i in range(len(MIXABLE)) if i in picked)
-    elif disguise in ("none",) + FILE_FORMS:
+    elif disguise in ("none", *FILE_FORMS):
         applied = ()
     else:
         applied = (disguise,)
@@ -801,7 +843,9 @@ def apply_disguises(
     return assemble(draft_id, plan, disguise, applied, title, units)
 
 
-def assemble(draft_id: str, plan: Plan, disguise: str, applied: tuple[str, ...], title: str, units: list[Unit]) -> Draft:
+def assemble(
+    draft_id: str, plan: Plan, disguise: str, applied: tuple[str, ...], title: str, units: list[Unit]
+) -> Draft:
     """Join title and articles (one per line) and derive the cases."""
     parts = [title]
     pos = len(title) + 1
@@ -923,8 +967,18 @@ def with_crowds(pools: Pools, seed: int, documents: int = CROWDED_DOCUMENTS) -> 
         siblings.extend(family)
     reference = sorted(pools.reference + siblings, key=lambda d: d.key)
     stats = dict(pools.stats, crowded_documents=len(crowds), crowd_siblings=len(siblings))
-    return Pools(pools.seed, reference, pools.copyable, pools.original, pools.original_docs, pools.sentences,
-                 pools.char_values, pools.char_probs, stats, crowds)
+    return Pools(
+        pools.seed,
+        reference,
+        pools.copyable,
+        pools.original,
+        pools.original_docs,
+        pools.sentences,
+        pools.char_values,
+        pools.char_probs,
+        stats,
+        crowds,
+    )
 
 
 def _article_units(pools: Pools, key: str, run: Sequence[Article]) -> list[Unit]:
@@ -959,8 +1013,11 @@ def _seam_edit(text: str, rng: np.random.Generator, pools: Pools, number: int) -
             if len(chars) < 30:
                 break
             i = int(rng.integers(len(chars) - 13, len(chars) - 1)) if at_end else int(rng.integers(0, 12))
-            new = str(pools.char_values[min(int(np.searchsorted(pools.char_cdf, rng.random(), side="right")),
-                                            pools.char_cdf.size - 1)])
+            new = str(
+                pools.char_values[
+                    min(int(np.searchsorted(pools.char_cdf, rng.random(), side="right")), pools.char_cdf.size - 1)
+                ]
+            )
             op = int(rng.integers(3))
             if op == 0:
                 chars.insert(i, new)
@@ -1013,7 +1070,11 @@ def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
     for u in units:
         _flatten(u, pools.docs[u.source].text if u.source else None)
     for n, u in enumerate(units, 1):
-        u.text = _seam_edit(u.text, rng, pools, n) if u.source else _LABEL_AT_START.sub(f"第{cn_number(n)}条", u.text, count=1)
+        u.text = (
+            _seam_edit(u.text, rng, pools, n)
+            if u.source
+            else _LABEL_AT_START.sub(f"第{cn_number(n)}条", u.text, count=1)
+        )
     topic = family_of(pools.docs[key].title)
     title = f"{CITIES[int(rng.integers(len(CITIES)))]}实施《{topic if len(topic) <= 12 else '有关规定'}》办法"
     plan = Plan(f"seam-{j}", title, units, got / max(length, 1))
@@ -1039,7 +1100,6 @@ def implements(doc: Doc, short: str) -> bool:
         m = re.search(r"根据《([^《》]+)》", first)
         cited = {m.group(1)} if m else set()
     return bool(cited & names)
-
 
 
 @dataclass(frozen=True)

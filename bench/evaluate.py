@@ -58,19 +58,19 @@ import numpy as np
 from dupcheck.normalize import nonspace_mask
 
 __all__ = [
-    "Span",
     "PanScores",
-    "detects",
+    "Span",
     "case_recall",
+    "detects",
+    "false_alarm",
     "pan_scores",
     "plagdet",
-    "union_length",
-    "true_copy_rate",
     "rate_mae",
-    "verdict_f1",
     "top_source_accuracy",
+    "true_copy_rate",
     "true_top_source",
-    "false_alarm",
+    "union_length",
+    "verdict_f1",
 ]
 
 
@@ -264,7 +264,9 @@ def true_top_source(text: str, spans: Iterable[Span]) -> Hashable | None:
     return best
 
 
-def top_source_accuracy(true_tops: Sequence[Hashable | None], predicted_tops: Sequence[Hashable | None]) -> float | None:
+def top_source_accuracy(
+    true_tops: Sequence[Hashable | None], predicted_tops: Sequence[Hashable | None]
+) -> float | None:
     """Share of drafts whose predicted first source is the true top source, over drafts with
     a true top source (``None`` when there is none)."""
     if len(true_tops) != len(predicted_tops):

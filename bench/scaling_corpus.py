@@ -38,16 +38,89 @@ LAWS = ROOT.parent / "shared" / "corpora" / "laws"
 
 ARTICLE = re.compile(r"(?m)^第[一二三四五六七八九十百千零〇]+条")
 NUMERALS = "零一二三四五六七八九"
-PROVINCES = ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省",
-             "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区",
-             "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区",
-             "新疆维吾尔自治区"]
-MINISTRIES = ["交通运输部", "农业农村部", "生态环境部", "自然资源部", "住房和城乡建设部", "商务部", "文化和旅游部",
-              "国家卫生健康委员会", "应急管理部", "市场监督管理总局", "水利部", "民政部", "人力资源和社会保障部", "工业和信息化部"]
-OBJECTS = ["道路运输", "港口经营", "船舶检验", "种子生产", "兽药经营", "危险废物", "排污许可", "土地登记", "矿业权",
-           "建筑施工", "物业服务", "对外贸易", "旅行社", "演出经纪", "医疗机构", "消防产品", "特种设备", "计量器具",
-           "取水许可", "河道采砂", "社会团体", "养老机构", "职业培训", "劳务派遣", "无线电", "电信业务", "网络安全",
-           "食品经营", "药品零售", "广告发布", "殡葬服务", "档案管理"]
+PROVINCES = [
+    "北京市",
+    "天津市",
+    "河北省",
+    "山西省",
+    "内蒙古自治区",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "上海市",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "广西壮族自治区",
+    "海南省",
+    "重庆市",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "西藏自治区",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+]
+MINISTRIES = [
+    "交通运输部",
+    "农业农村部",
+    "生态环境部",
+    "自然资源部",
+    "住房和城乡建设部",
+    "商务部",
+    "文化和旅游部",
+    "国家卫生健康委员会",
+    "应急管理部",
+    "市场监督管理总局",
+    "水利部",
+    "民政部",
+    "人力资源和社会保障部",
+    "工业和信息化部",
+]
+OBJECTS = [
+    "道路运输",
+    "港口经营",
+    "船舶检验",
+    "种子生产",
+    "兽药经营",
+    "危险废物",
+    "排污许可",
+    "土地登记",
+    "矿业权",
+    "建筑施工",
+    "物业服务",
+    "对外贸易",
+    "旅行社",
+    "演出经纪",
+    "医疗机构",
+    "消防产品",
+    "特种设备",
+    "计量器具",
+    "取水许可",
+    "河道采砂",
+    "社会团体",
+    "养老机构",
+    "职业培训",
+    "劳务派遣",
+    "无线电",
+    "电信业务",
+    "网络安全",
+    "食品经营",
+    "药品零售",
+    "广告发布",
+    "殡葬服务",
+    "档案管理",
+]
 ORIGINAL_SHARE = 0.55  # of the target: the laws with their revisions; families fill the rest
 EDIT_CHARS = "的和与及或应当可以不得按照规定有关部门单位管理工作组织实施办法情况予以进行加强建立健全完善"
 
@@ -61,7 +134,11 @@ def numeral(n: int) -> str:
     if n < 100:
         return NUMERALS[n // 10] + "十" + (NUMERALS[n % 10] if n % 10 else "")
     rest = n % 100
-    tail = "" if rest == 0 else ("零" + NUMERALS[rest] if rest < 10 else ("一" + numeral(rest) if rest < 20 else numeral(rest)))
+    tail = (
+        ""
+        if rest == 0
+        else ("零" + NUMERALS[rest] if rest < 10 else ("一" + numeral(rest) if rest < 20 else numeral(rest)))
+    )
     return NUMERALS[n // 100] + "百" + tail
 
 
@@ -71,7 +148,7 @@ def split(text: str) -> tuple[str, list[str]]:
     if not marks:
         return text, []
     head = text[: marks[0]]
-    bodies = [text[a:b] for a, b in zip(marks, marks[1:] + [len(text)])]
+    bodies = [text[a:b] for a, b in zip(marks, [*marks[1:], len(text)])]
     return head, [ARTICLE.sub("", body, count=1).lstrip() for body in bodies]
 
 
@@ -186,8 +263,16 @@ def build(target_chars: float, seed: int, laws: Path = LAWS) -> list[list[dict]]
         out = [{"path": path, "title": title, "text": text, "kind": kind, "cluster": cluster, "origin": origin}]
         for r in range(rnd.choices([0, 1, 2, 3], weights=[35, 30, 20, 15])[0]):
             text = g.revise(text)
-            out.append({"path": f"{path.rsplit('.', 1)[0]}.rev{r + 1}.md", "title": f"{title}（修订{r + 1}）", "text": text,
-                        "kind": "revision", "cluster": cluster, "origin": path})
+            out.append(
+                {
+                    "path": f"{path.rsplit('.', 1)[0]}.rev{r + 1}.md",
+                    "title": f"{title}（修订{r + 1}）",
+                    "text": text,
+                    "kind": "revision",
+                    "cluster": cluster,
+                    "origin": path,
+                }
+            )
         return out
 
     for d in docs:
@@ -231,8 +316,11 @@ def main(argv: list[str] | None = None) -> int:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
                 kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
                 chars += len(r["text"])
-    print(f"{args.out}: {sum(kinds.values())} documents, {chars / 1e6:.1f} M characters, {len(clusters)} clusters, "
-          + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())), file=sys.stderr)
+    print(
+        f"{args.out}: {sum(kinds.values())} documents, {chars / 1e6:.1f} M characters, {len(clusters)} clusters, "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -16,15 +16,15 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Index",
-    "UpdateResult",
     "DupcheckError",
+    "Index",
     "IndexFormatError",
     "InputError",
     "ParameterError",
-    "SchemeMismatchError",
     "Passage",
     "Report",
+    "SchemeMismatchError",
     "Skipped",
     "SourceMatch",
+    "UpdateResult",
 ]

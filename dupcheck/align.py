@@ -41,6 +41,7 @@ corpus. Pure functions; no I/O.
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,9 @@ class AlignParams:
     min_matched: int = 16  # exactly matched key characters a passage needs
     min_anchor: int = 14  # an exact run this long (longer than stock phrases such as 上一级市场监督管理部门) ...
     min_seeds: int = 3  # ... or this many exact runs in order
-    min_seeded_similarity: float = 0.85  # ... at this similarity (10% edits keep ≈ 0.93; related regulations' own wording ≈ 0.80)
+    min_seeded_similarity: float = (
+        0.85  # ... at this similarity (10% edits keep ≈ 0.93; related regulations' own wording ≈ 0.80)
+    )
     min_similarity: float = 0.65  # Indel similarity a passage needs (0.5 and 0.65 score alike on the benchmark; below 0.65 a promulgation note and a purpose clause of unrelated regulations chained into one 'passage')
     edge: int = 16  # how far alignment may extend a chain beyond its outer seeds
     edge_gap: int = 3  # largest unmatched run the edge extension steps over
@@ -88,14 +91,16 @@ class SeedTable:
     positions: np.ndarray  # source position of each sorted hash
 
     @classmethod
-    def of(cls, source: str | np.ndarray, k: int) -> "SeedTable":
+    def of(cls, source: str | np.ndarray, k: int) -> SeedTable:
         codes = np.frombuffer(source.encode("utf-32-le"), dtype=np.uint32) if isinstance(source, str) else source
         hashes = kgram_hashes64(codes, k)
         order = np.argsort(hashes, kind="stable")
         return cls(k, hashes[order], order.astype(np.int64))
 
 
-def maximal_exact_matches(draft: np.ndarray, source: np.ndarray | SeedTable, k: int, max_occurrences: int) -> np.ndarray:
+def maximal_exact_matches(
+    draft: np.ndarray, source: np.ndarray | SeedTable, k: int, max_occurrences: int
+) -> np.ndarray:
     """MEMs of length >= k as an (n, 3) int64 array of (draft start, source start, length), sorted."""
     table = source if isinstance(source, SeedTable) else SeedTable.of(source, k)
     hd, hs_sorted, order = kgram_hashes64(draft, k), table.hashes, table.positions
@@ -178,8 +183,12 @@ def linkable(mems: np.ndarray, params: AlignParams) -> np.ndarray:
     for delta in (-1, 0, 1):
         base = (band + delta) * span
         # a predecessor ends in [d0 - max_gap, d0 + k]; a successor starts in [d1 - k, d1 + max_gap]
-        found += np.searchsorted(by_end, base + d0 + params.k, "right") - np.searchsorted(by_end, base + d0 - params.max_gap, "left")
-        found += np.searchsorted(by_start, base + d1 + params.max_gap, "right") - np.searchsorted(by_start, base + d1 - params.k, "left")
+        found += np.searchsorted(by_end, base + d0 + params.k, "right") - np.searchsorted(
+            by_end, base + d0 - params.max_gap, "left"
+        )
+        found += np.searchsorted(by_start, base + d1 + params.max_gap, "right") - np.searchsorted(
+            by_start, base + d1 - params.k, "left"
+        )
     # Each MEM finds itself once as a successor of itself only when its own start lies in its range.
     itself = (d0 >= d1 - params.k).astype(np.int64) + (d1 <= d0 + params.k).astype(np.int64)
     return found > itself
@@ -344,8 +353,9 @@ def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
     return KeyMatch(d0, d1, s0, s1, m.matched, similarity)
 
 
-def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
-          seeds: SeedTable | None = None) -> list[KeyMatch]:
+def align(
+    draft: str, source: str, params: AlignParams = AlignParams(), *, seeds: SeedTable | None = None
+) -> list[KeyMatch]:
     """Verified passages of ``draft`` copied from ``source`` (both matching keys), in draft order.
 
     ``seeds`` is the source's :class:`SeedTable`, if the caller keeps one. The passages do not
@@ -357,12 +367,17 @@ def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
     mems = mems[undominated(mems)]
     # A lone MEM shorter than min_matched can only be a one-MEM chain, which is dropped: skip it.
     mems = mems[linkable(mems, params) | (mems[:, 2] >= params.min_matched)]
-    starts, sources, lengths = (mems[:, 0].tolist(), mems[:, 1].tolist(), mems[:, 2].tolist()) if len(mems) else ([], [], [])
+    starts, sources, lengths = (
+        (mems[:, 0].tolist(), mems[:, 1].tolist(), mems[:, 2].tolist()) if len(mems) else ([], [], [])
+    )
     covered = np.zeros(len(draft) + 1, dtype=bool)
     found: list[KeyMatch] = []
     for members in chain(mems, params):
-        if len(members) > 1 and any(starts[b] - starts[a] != sources[b] - sources[a] for a, b in zip(members, members[1:])) \
-                and _one_phrase(draft, members, starts, lengths):
+        if (
+            len(members) > 1
+            and any(starts[b] - starts[a] != sources[b] - sources[a] for a, b in itertools.pairwise(members))
+            and _one_phrase(draft, members, starts, lengths)
+        ):
             # One phrase both texts repeat (属于国家秘密的文件、资料和其他物品 twice in one article of
             # each), chained from its first place to its second across whatever lies between, out
             # of step: the only evidence is the phrase, once.
@@ -380,9 +395,13 @@ def align(draft: str, source: str, params: AlignParams = AlignParams(), *,
         if draft.endswith(_LABEL, 0, a1) and source.endswith(_LABEL, 0, b1):
             a1, b1 = a1 - len(_LABEL), b1 - len(_LABEL)  # the next article's label: not evidence
         else:
-            ea, eb = _extend(_before_label(draft[a1 : a1 + params.edge]), source[b1 : b1 + params.edge], params.edge_gap)
+            ea, eb = _extend(
+                _before_label(draft[a1 : a1 + params.edge]), source[b1 : b1 + params.edge], params.edge_gap
+            )
             a1, b1 = a1 + ea, b1 + eb
-        sa, sb = _extend(draft[max(0, a0 - params.edge) : a0][::-1], source[max(0, b0 - params.edge) : b0][::-1], params.edge_gap)
+        sa, sb = _extend(
+            draft[max(0, a0 - params.edge) : a0][::-1], source[max(0, b0 - params.edge) : b0][::-1], params.edge_gap
+        )
         a0, b0 = a0 - sa, b0 - sb
         # Trim what a better chain already holds.
         t0, t1 = a0, a1
@@ -423,8 +442,12 @@ def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_simil
     for m in found[1:]:
         p = out[-1]
         gap_d, gap_s = m.d0 - p.d1, m.s0 - p.s1
-        if (0 <= gap_d <= limit and 0 <= gap_s <= limit
-                and _LABEL[:2] not in draft[p.d1 : m.d0 + 2] and _LABEL[:2] not in source[p.s1 : m.s0 + 2]):
+        if (
+            0 <= gap_d <= limit
+            and 0 <= gap_s <= limit
+            and _LABEL[:2] not in draft[p.d1 : m.d0 + 2]
+            and _LABEL[:2] not in source[p.s1 : m.s0 + 2]
+        ):
             joined = Indel.normalized_similarity(draft[p.d0 : m.d1], source[p.s0 : m.s1])
             if joined >= min_similarity:
                 out[-1] = KeyMatch(p.d0, m.d1, p.s0, m.s1, p.matched + m.matched, joined)

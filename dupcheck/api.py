@@ -25,15 +25,13 @@ from typing import TYPE_CHECKING
 
 from dupcheck import __version__, pool
 from dupcheck.align import AlignParams
+from dupcheck.articlemap import review
 from dupcheck.corpus import corpus_items, is_corpus_file
 from dupcheck.credit import Source, find_passages
 from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
 from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path, read_document_bytes
-from dupcheck.articlemap import review
-from dupcheck.formatelements import element_chars, element_spans, find_format_elements, outside
-from dupcheck.runrecord import RunRecord, draft_digest, index_digest
-from dupcheck.versions import Version, check_date, in_force, one_version_each, read_metadata_csv, store_metadata, versions
 from dupcheck.fingerprint import Scheme
+from dupcheck.formatelements import element_chars, element_spans, find_format_elements, outside
 from dupcheck.matchkey import match_key
 from dupcheck.measure import measure
 from dupcheck.normalize import codepoints
@@ -41,9 +39,18 @@ from dupcheck.pipeline import document_features
 from dupcheck.postings import LazyRetriever, PostingsWriter, is_current
 from dupcheck.report import Report, Skipped, SourceMatch
 from dupcheck.retrieve import Retriever
+from dupcheck.runrecord import RunRecord, draft_digest, index_digest
 from dupcheck.safety import clean_text, display, remove_stale
-from dupcheck.store import classify
-from dupcheck.store import DocumentRow, PackedDocument, Store, unpack
+from dupcheck.store import DocumentRow, PackedDocument, Store, classify, unpack
+from dupcheck.versions import (
+    Version,
+    check_date,
+    in_force,
+    one_version_each,
+    read_metadata_csv,
+    store_metadata,
+    versions,
+)
 
 if TYPE_CHECKING:
     from dupcheck.audit import AuditResult
@@ -121,16 +128,28 @@ class Index:
 
     # -- opening
     @classmethod
-    def open(cls, path: str | os.PathLike, *, create: bool = True, name: str | None = None,
-             params: AlignParams = AlignParams()) -> Index:
+    def open(
+        cls,
+        path: str | os.PathLike,
+        *,
+        create: bool = True,
+        name: str | None = None,
+        params: AlignParams = AlignParams(),
+    ) -> Index:
         """Open (or create) the index at ``path``; ``":memory:"`` makes a throw-away one."""
         scheme = Scheme.current()
         store = Store.open(path, scheme.as_dict(), create=create)
         return cls(store, scheme, params, name or Path(str(path)).name)
 
     @classmethod
-    def default(cls, corpus: str | os.PathLike | None = None, *, params: AlignParams = AlignParams(),
-                progress: Progress | None = None, workers: int | None = None) -> Index:
+    def default(
+        cls,
+        corpus: str | os.PathLike | None = None,
+        *,
+        params: AlignParams = AlignParams(),
+        progress: Progress | None = None,
+        workers: int | None = None,
+    ) -> Index:
         """The shipped default corpus (package data; or ``corpus``, a corpus file), indexed on first
         use into a cache file (:mod:`dupcheck.default`)."""
         from dupcheck.default import open_default
@@ -138,8 +157,15 @@ class Index:
         return open_default(corpus, params=params, progress=progress, workers=workers)
 
     @classmethod
-    def rebuild(cls, path: str | os.PathLike, source: str | os.PathLike, *, progress: Progress | None = None,
-                workers: int | None = None, on_wait: Callable[[str, float], None] | None = None) -> UpdateResult:
+    def rebuild(
+        cls,
+        path: str | os.PathLike,
+        source: str | os.PathLike,
+        *,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        on_wait: Callable[[str, float], None] | None = None,
+    ) -> UpdateResult:
         """Make the index at ``path`` hold exactly the documents of ``source`` (a folder or a corpus file).
 
         An index that opens is rebuilt in one write transaction (readers see the old documents until
@@ -155,7 +181,9 @@ class Index:
                 kind = classify(path)
                 if kind not in ("dupcheck", "empty"):
                     what = "其他程序的 SQLite 数据库" if kind == "sqlite" else "不是 dupcheck 索引的文件"
-                    raise IndexFormatError(f"{display(path)}: 是{what}，--rebuild 不会覆盖它；请换一个 --db 路径") from None
+                    raise IndexFormatError(
+                        f"{display(path)}: 是{what}，--rebuild 不会覆盖它；请换一个 --db 路径"
+                    ) from None
                 index = None
             if index is not None:
                 index.store.on_wait = on_wait
@@ -184,12 +212,15 @@ class Index:
         self.close()
 
     # -- updating
-    def add(self, paths: Iterable[str | os.PathLike], *, progress: Progress | None = None,
-            workers: int | None = None) -> UpdateResult:
+    def add(
+        self, paths: Iterable[str | os.PathLike], *, progress: Progress | None = None, workers: int | None = None
+    ) -> UpdateResult:
         """Index these files; a file already indexed with the same content is not read again."""
         return self._update([str(p) for p in paths], remove_missing_under=None, progress=progress, workers=workers)
 
-    def sync(self, root: str | os.PathLike, *, progress: Progress | None = None, workers: int | None = None) -> UpdateResult:
+    def sync(
+        self, root: str | os.PathLike, *, progress: Progress | None = None, workers: int | None = None
+    ) -> UpdateResult:
         """Index every supported file under ``root``, only new or changed ones, and drop deleted ones.
 
         ``root`` may also be a corpus file (``.jsonl``, ``.jsonl.xz``, ``.jsonl.gz``): its records
@@ -203,8 +234,13 @@ class Index:
             store_metadata(self.store, metadata)
         return result
 
-    def add_texts(self, items: Iterable[tuple[str, str, str | None]], *, progress: Progress | None = None,
-                  workers: int | None = None) -> UpdateResult:
+    def add_texts(
+        self,
+        items: Iterable[tuple[str, str, str | None]],
+        *,
+        progress: Progress | None = None,
+        workers: int | None = None,
+    ) -> UpdateResult:
         """Index in-memory texts: ``(key, text, title)``; the key is stored as the document's path."""
         items = [(key, clean_text(text), title) for key, text, title in items]  # no lone surrogates
         known = self.store.hashes_by_path()
@@ -240,8 +276,9 @@ class Index:
         writer.removing(path)
         return self.store.remove(path)
 
-    def _update(self, paths: list[str], *, remove_missing_under: str | None, progress: Progress | None,
-                workers: int | None) -> UpdateResult:
+    def _update(
+        self, paths: list[str], *, remove_missing_under: str | None, progress: Progress | None, workers: int | None
+    ) -> UpdateResult:
         known = self.store.hashes_by_path()
         todo, unchanged, skipped = [], [], []
         for p in paths:
@@ -267,7 +304,11 @@ class Index:
                 present = set(paths)
                 prefix = str(Path(remove_missing_under))
                 for p in known:
-                    if p not in present and (p == prefix or p.startswith(prefix.rstrip(os.sep) + os.sep)) and not Path(p).exists():
+                    if (
+                        p not in present
+                        and (p == prefix or p.startswith(prefix.rstrip(os.sep) + os.sep))
+                        and not Path(p).exists()
+                    ):
                         self._remove(p, writer)
                         removed.append(p)
         return UpdateResult(tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped))
@@ -292,8 +333,14 @@ class Index:
             self._sources.clear()
         return self._retriever
 
-    def audit(self, *, threshold: float = 0.5, progress: StageProgress | None = None,
-              workers: int | None = None, exhaustive: bool = False) -> AuditResult:
+    def audit(
+        self,
+        *,
+        threshold: float = 0.5,
+        progress: StageProgress | None = None,
+        workers: int | None = None,
+        exhaustive: bool = False,
+    ) -> AuditResult:
         """Every pair of indexed documents that copy each other at ``threshold`` or more (either
         direction), and the groups they form (:mod:`dupcheck.audit`)."""
         from dupcheck.audit import audit_collection
@@ -306,9 +353,19 @@ class Index:
             hashes, owners = retriever.hashes, retriever.owners
         rows = {r.id: r for r in self.documents()}
         documents = [rows[int(d)] for d in retriever.doc_ids]
-        return audit_collection(documents, hashes, owners, self.store.text, scheme=self.scheme, params=self.params,
-                                threshold=threshold, max_df=retriever.max_df, progress=progress, workers=workers,
-                                exhaustive=exhaustive)
+        return audit_collection(
+            documents,
+            hashes,
+            owners,
+            self.store.text,
+            scheme=self.scheme,
+            params=self.params,
+            threshold=threshold,
+            max_df=retriever.max_df,
+            progress=progress,
+            workers=workers,
+            exhaustive=exhaustive,
+        )
 
     def source(self, doc_id: int) -> Source:
         """A source prepared for alignment (cached: batches keep meeting the same sources)."""
@@ -322,19 +379,37 @@ class Index:
         return entry
 
     # -- checking
-    def check(self, draft: str | os.PathLike, *, threshold: float = 0.8, keep_format_elements: bool = False,
-              as_of: str | None = None) -> Report:
+    def check(
+        self,
+        draft: str | os.PathLike,
+        *,
+        threshold: float = 0.8,
+        keep_format_elements: bool = False,
+        as_of: str | None = None,
+    ) -> Report:
         """Check a draft file (.txt/.md/.docx/.pdf) against the index."""
         extracted = extract_path(draft)
         try:
             digest = draft_digest(Path(draft).read_bytes())
         except OSError as exc:
             raise InputError(str(draft), f"cannot read file ({exc.strerror or exc})") from None
-        return self.check_text(extracted.text, path=str(draft), threshold=threshold,
-                               keep_format_elements=keep_format_elements, as_of=as_of, digest=digest)
+        return self.check_text(
+            extracted.text,
+            path=str(draft),
+            threshold=threshold,
+            keep_format_elements=keep_format_elements,
+            as_of=as_of,
+            digest=digest,
+        )
 
-    def check_many(self, drafts: Iterable[str | os.PathLike], *, threshold: float = 0.8,
-                   keep_format_elements: bool = False, as_of: str | None = None) -> list[Report | Skipped]:
+    def check_many(
+        self,
+        drafts: Iterable[str | os.PathLike],
+        *,
+        threshold: float = 0.8,
+        keep_format_elements: bool = False,
+        as_of: str | None = None,
+    ) -> list[Report | Skipped]:
         """Check several drafts; one that cannot be read becomes a :class:`Skipped` in its place."""
         out: list[Report | Skipped] = []
         for d in drafts:
@@ -349,13 +424,23 @@ class Index:
         generation = self.store.generation()
         if getattr(self, "_versions_generation", None) != generation:
             self._versions, self._versions_generation = versions(self.store), generation
-            self._digest = index_digest([(d.path, d.sha256) for d in self.documents()],
-                                        self.store.conn.execute("SELECT * FROM document_versions").fetchall())
+            self._digest = index_digest(
+                [(d.path, d.sha256) for d in self.documents()],
+                self.store.conn.execute("SELECT * FROM document_versions").fetchall(),
+            )
         return self._versions
 
-    def check_text(self, text: str, *, path: str = "<text>", threshold: float = 0.8,
-                   exclude: Iterable[str] = (), keep_format_elements: bool = False, as_of: str | None = None,
-                   digest: tuple[str, int] | None = None) -> Report:
+    def check_text(
+        self,
+        text: str,
+        *,
+        path: str = "<text>",
+        threshold: float = 0.8,
+        exclude: Iterable[str] = (),
+        keep_format_elements: bool = False,
+        as_of: str | None = None,
+        digest: tuple[str, int] | None = None,
+    ) -> Report:
         """Check a draft given as text; ``exclude`` names indexed paths not to count as sources.
 
         公文格式要素 (:mod:`dupcheck.formatelements`) are left out of the rates unless
@@ -384,22 +469,56 @@ class Index:
             sources.append(self.source(c.doc_id))
         checked_at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
         record = RunRecord(
-            *(digest or draft_digest(text.encode("utf-8"))), self.name, len(all_versions), self._digest, __version__,
-            self.scheme.as_dict(), asdict(self.params), threshold, keep_format_elements, as_of, checked_at)
+            *(digest or draft_digest(text.encode("utf-8"))),
+            self.name,
+            len(all_versions),
+            self._digest,
+            __version__,
+            self.scheme.as_dict(),
+            asdict(self.params),
+            threshold,
+            keep_format_elements,
+            as_of,
+            checked_at,
+        )
 
         def describe(doc_id: int) -> tuple[str, str]:
             row = self.store.document(doc_id)
             return row.title, row.path
 
-        return draft_report(text, key, sources, describe, params=self.params, path=path, threshold=threshold,
-                            corpus=self.name, checked_at=checked_at, keep_format_elements=keep_format_elements,
-                            versions=all_versions, as_of=as_of, run_record=record)
+        return draft_report(
+            text,
+            key,
+            sources,
+            describe,
+            params=self.params,
+            path=path,
+            threshold=threshold,
+            corpus=self.name,
+            checked_at=checked_at,
+            keep_format_elements=keep_format_elements,
+            versions=all_versions,
+            as_of=as_of,
+            run_record=record,
+        )
 
 
-def draft_report(text: str, key, sources: list[Source], describe: Callable[[int], tuple[str, str]], *,
-                 params: AlignParams, path: str, threshold: float, corpus: str, checked_at: str,
-                 keep_format_elements: bool = False, versions: dict | None = None, as_of: str = "",
-                 run_record: RunRecord | None = None) -> Report:
+def draft_report(
+    text: str,
+    key,
+    sources: list[Source],
+    describe: Callable[[int], tuple[str, str]],
+    *,
+    params: AlignParams,
+    path: str,
+    threshold: float,
+    corpus: str,
+    checked_at: str,
+    keep_format_elements: bool = False,
+    versions: dict | None = None,
+    as_of: str = "",
+    run_record: RunRecord | None = None,
+) -> Report:
     """The report of one draft against its candidate sources: the kernel every engine runs (this
     process, or a Spark executor). ``describe(doc_id)`` gives a source's (title, path)."""
     all_versions = versions or {}
@@ -413,9 +532,18 @@ def draft_report(text: str, key, sources: list[Source], describe: Callable[[int]
     for sid, chars in rates.source_chars.items():
         title, source_path = describe(sid)
         v = all_versions.get(sid)
-        matches.append(SourceMatch(id=sid, title=title, path=source_path, rate=rates.rate(chars), copied_chars=chars,
-                                   effective=v.effective if v else "", status=v.status if v else "",
-                                   other_versions=tuple(all_versions[o].path for o in others.get(sid, ()))))
+        matches.append(
+            SourceMatch(
+                id=sid,
+                title=title,
+                path=source_path,
+                rate=rates.rate(chars),
+                copied_chars=chars,
+                effective=v.effective if v else "",
+                status=v.status if v else "",
+                other_versions=tuple(all_versions[o].path for o in others.get(sid, ())),
+            )
+        )
     matches.sort(key=lambda s: (-s.copied_chars, s.id))
     texts = {s.id: s.text for s in sources}
     report = Report(

@@ -68,7 +68,21 @@ _LEVELS = (
 )
 _HEADING_MAX_CHARS = 30
 _SENTENCE_END = re.compile("[。；;！!？?]")
-_DOC_WORDS = ("实施办法", "实施细则", "办法", "条例", "规定", "细则", "规则", "意见", "通知", "方案", "决定", "规划", "措施")
+_DOC_WORDS = (
+    "实施办法",
+    "实施细则",
+    "办法",
+    "条例",
+    "规定",
+    "细则",
+    "规则",
+    "意见",
+    "通知",
+    "方案",
+    "决定",
+    "规划",
+    "措施",
+)
 
 
 @dataclass(frozen=True)
@@ -177,9 +191,15 @@ class Provision:
 
     def to_dict(self) -> dict:
         return {
-            "source_id": self.source_id, "title": self.title, "path": self.path, "article": self.article,
-            "source_start": self.source_start, "source_end": self.source_end, "chars": self.chars,
-            "similarity": round(self.similarity, 4), "passages": list(self.passages),
+            "source_id": self.source_id,
+            "title": self.title,
+            "path": self.path,
+            "article": self.article,
+            "source_start": self.source_start,
+            "source_end": self.source_end,
+            "chars": self.chars,
+            "similarity": round(self.similarity, 4),
+            "passages": list(self.passages),
             "omitted": [list(s) for s in self.omitted],
         }
 
@@ -207,9 +227,15 @@ class MappedUnit:
 
     def to_dict(self) -> dict:
         return {
-            "label": self.label, "start": self.start, "end": self.end, "chars": self.chars,
-            "matched_chars": self.matched_chars, "class": self.cls, "class_label": self.class_label,
-            "added_share": round(self.added_share, 4), "provisions": [p.to_dict() for p in self.provisions],
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "chars": self.chars,
+            "matched_chars": self.matched_chars,
+            "class": self.cls,
+            "class_label": self.class_label,
+            "added_share": round(self.added_share, 4),
+            "provisions": [p.to_dict() for p in self.provisions],
             "added": [list(s) for s in self.added],
         }
 
@@ -227,10 +253,12 @@ class ArticleMap:
 
     @property
     def summary(self) -> str:
-        """"本办法共 45 条：照搬上位法 31 条，细化 9 条，新增 5 条"."""
+        """ "本办法共 45 条：照搬上位法 31 条，细化 9 条，新增 5 条"."""
         w = self.unit_word
-        return (f"本{self.doc_word}共 {len(self.units)} {w}：照搬上位法 {self.count('copied')} {w}，"
-                f"细化 {self.count('refined')} {w}，新增 {self.count('new')} {w}")
+        return (
+            f"本{self.doc_word}共 {len(self.units)} {w}：照搬上位法 {self.count('copied')} {w}，"
+            f"细化 {self.count('refined')} {w}，新增 {self.count('new')} {w}"
+        )
 
     def by_source(self) -> list[tuple[int, str, list[tuple[MappedUnit, Provision]]]]:
         """全文对照: for each source (most units first), the draft's units it explains."""
@@ -245,10 +273,14 @@ class ArticleMap:
 
     def to_dict(self) -> dict:
         return {
-            "summary": self.summary, "doc_word": self.doc_word, "unit_word": self.unit_word,
+            "summary": self.summary,
+            "doc_word": self.doc_word,
+            "unit_word": self.unit_word,
             "counts": {c: self.count(c) for c in CLASSES},
-            "thresholds": {"copied_min_matched_share": COPIED_MIN_MATCHED_SHARE,
-                           "refined_min_matched_share": REFINED_MIN_MATCHED_SHARE},
+            "thresholds": {
+                "copied_min_matched_share": COPIED_MIN_MATCHED_SHARE,
+                "refined_min_matched_share": REFINED_MIN_MATCHED_SHARE,
+            },
             "units": [u.to_dict() for u in self.units],
         }
 
@@ -285,8 +317,9 @@ def _runs(mask: np.ndarray, offset: int, text: str) -> list[tuple[int, int]]:
     return runs
 
 
-def build_article_map(report: Report, *, exclude: Sequence[tuple[int, int]] = (),
-                      articles: ReportArticles | None = None) -> ArticleMap:
+def build_article_map(
+    report: Report, *, exclude: Sequence[tuple[int, int]] = (), articles: ReportArticles | None = None
+) -> ArticleMap:
     """Classify every unit of ``report``'s draft (``exclude``: format-element spans, not counted)."""
     text = report.text
     ra = articles or ReportArticles(report)
@@ -335,14 +368,27 @@ def _provision(report: Report, ra: ReportArticles, u: Unit, m, path: str) -> Pro
         alignment = char_alignment(report.text[u.start : u.end], source_text[span[0] : span[1]])
         changed = np.fromiter(alignment.source_changed, dtype=bool, count=len(alignment.source_changed))
         omitted = tuple(_runs(changed, span[0], source_text))
-    return Provision(m.source_id, m.source_title, path, m.source_article, span[0], span[1], m.chars,
-                     m.similarity, m.passages, omitted)
+    return Provision(
+        m.source_id,
+        m.source_title,
+        path,
+        m.source_article,
+        span[0],
+        span[1],
+        m.chars,
+        m.similarity,
+        m.passages,
+        omitted,
+    )
 
 
 def review(report: Report, *, exclude: Sequence[tuple[int, int]] = ()) -> Report:
     """``report`` with its article map and the exact 13-character rule's rate filled in."""
-    return replace(report, article_map=build_article_map(report, exclude=exclude),
-                   exact13_rate=exact13_rate(report.text, report.source_texts))
+    return replace(
+        report,
+        article_map=build_article_map(report, exclude=exclude),
+        exact13_rate=exact13_rate(report.text, report.source_texts),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,7 +410,7 @@ def additions(amap: ArticleMap, text: str) -> list[tuple[MappedUnit, list[str]]]
 
 
 def additions_text(amap: ArticleMap, text: str, *, title: str = "") -> str:
-    """"What the draft adds" as plain text, for download (UTF-8, one block per unit)."""
+    """ "What the draft adds" as plain text, for download (UTF-8, one block per unit)."""
     lines = [f"{title or '送审稿'}：新增内容（dupcheck 条文对照）", amap.summary, ""]
     for u, runs in additions(amap, text):
         head = f"{u.label or '—'}（{u.class_label}"
@@ -396,7 +442,9 @@ def exact13_note(dupcheck_rate: float, rule_rate: float, *, format_chars: int = 
     if abs(dupcheck_rate - rule_rate) < 0.005:
         return "两种算法结果基本一致。"
     if rule_rate < dupcheck_rate:
-        return ("连续13字规则只认逐字相同的连续文字，繁体字、替换的发文机关或地名（如国务院→市人民政府）"
-                "和逐句增删改写都会使它漏计，dupcheck 把这些改写同样计为复制。")
+        return (
+            "连续13字规则只认逐字相同的连续文字，繁体字、替换的发文机关或地名（如国务院→市人民政府）"
+            "和逐句增删改写都会使它漏计，dupcheck 把这些改写同样计为复制。"
+        )
     why = "dupcheck 不计公文格式要素（版头、主送、版记等）" if format_chars else "dupcheck 只计与来源对齐的完整片段"
     return f"{why}，而连续13字规则把任何13字相同的套话都计为复制，因此其结果偏高。"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 # The one definition of an article or heading label (第十二条, 第3章) for every module.
 KEY_NUMERAL_CHARS = "零〇一二三四五六七八九十百千两0-9"

@@ -72,7 +72,9 @@ class AuditResult:
             "documents": self.documents,
             "candidates": self.candidates,
             "candidate_pairs": self.candidate_pairs,
-            "pairs": [{**asdict(p), "rate_ab": round(p.rate_ab, 6), "rate_ba": round(p.rate_ba, 6)} for p in self.pairs],
+            "pairs": [
+                {**asdict(p), "rate_ab": round(p.rate_ab, 6), "rate_ba": round(p.rate_ba, 6)} for p in self.pairs
+            ],
             "groups": [list(g) for g in self.groups],
         }
 
@@ -96,8 +98,15 @@ def _covered_chars(key: Normalized, prefix: np.ndarray, spans: list[tuple[int, i
     return int(np.diff(prefix)[inside].sum()), longest
 
 
-def pair_rates(text_a: str, key_a: Normalized, text_b: str, key_b: Normalized,
-               params: AlignParams = AlignParams(), *, seeds_b: SeedTable | None = None) -> tuple[float, float, int, int, int]:
+def pair_rates(
+    text_a: str,
+    key_a: Normalized,
+    text_b: str,
+    key_b: Normalized,
+    params: AlignParams = AlignParams(),
+    *,
+    seeds_b: SeedTable | None = None,
+) -> tuple[float, float, int, int, int]:
     """(share of A copied from B, share of B copied into A, chars of A, chars of B, longest passage)."""
     matches = align(key_a.text, key_b.text, params, seeds=seeds_b)
     pa, pb = _nonspace_prefix(text_a), _nonspace_prefix(text_b)
@@ -111,8 +120,9 @@ SHORT_FINGERPRINTS = 256  # about 1,100 characters: winnowing keeps 2 / (w + 1) 
 PATIENCE = 4  # a document's candidates are aligned best-first until this many in a row fall short
 
 
-def candidate_pairs(hashes: np.ndarray, owners: np.ndarray, n: int, *, max_df: int, min_share: float,
-                    min_shared: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(
+    hashes: np.ndarray, owners: np.ndarray, n: int, *, max_df: int, min_share: float, min_shared: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
     """Document pairs sharing enough fingerprints to be worth aligning: rows ``(i, j)``, i < j, and
     each pair's share (shared fingerprints / the smaller document's), by which they are ranked.
 
@@ -234,8 +244,15 @@ def _align_pair(pair: tuple[int, int], shared: tuple) -> tuple[int, int, tuple]:
     return i, j, pair_rates(a.text, a.key, b.text, b.key, params, seeds_b=b.seeds)
 
 
-def best_first(pairs: np.ndarray, share: np.ndarray, n: int, rate_of: Callable[[list[tuple[int, int]]], list[float]],
-               *, threshold: float, patience: int = PATIENCE) -> dict[tuple[int, int], float]:
+def best_first(
+    pairs: np.ndarray,
+    share: np.ndarray,
+    n: int,
+    rate_of: Callable[[list[tuple[int, int]]], list[float]],
+    *,
+    threshold: float,
+    patience: int = PATIENCE,
+) -> dict[tuple[int, int], float]:
     """Align candidate pairs best-first per document, and stop a document after ``patience`` misses in a row.
 
     Every document ranks its candidates by share (highest first). In rounds, each document that is
@@ -290,11 +307,21 @@ def best_first(pairs: np.ndarray, share: np.ndarray, n: int, rate_of: Callable[[
     return rates
 
 
-def audit_collection(documents: list, hashes: np.ndarray, owners: np.ndarray, text_of: Callable[[int], str], *,
-                     scheme: Scheme, params: AlignParams, threshold: float, max_df: int,
-                     progress: Callable[[str, int, int], None] | None = None,
-                     workers: int | None = None, candidate_share: float | None = None,
-                     exhaustive: bool = False) -> AuditResult:
+def audit_collection(
+    documents: list,
+    hashes: np.ndarray,
+    owners: np.ndarray,
+    text_of: Callable[[int], str],
+    *,
+    scheme: Scheme,
+    params: AlignParams,
+    threshold: float,
+    max_df: int,
+    progress: Callable[[str, int, int], None] | None = None,
+    workers: int | None = None,
+    candidate_share: float | None = None,
+    exhaustive: bool = False,
+) -> AuditResult:
     """All pairs of ``documents`` (rows, in the order of ``owners``' row numbers) whose copy rate in
     either direction is at or over ``threshold``; ``text_of(doc_id)`` gives a document's text.
 
@@ -318,8 +345,16 @@ def audit_collection(documents: list, hashes: np.ndarray, owners: np.ndarray, te
     short = np.flatnonzero(np.bincount(owners, minlength=n) < SHORT_FINGERPRINTS)
     if len(short):
         # Short documents are screened on all their k-grams against every document.
-        screens = dict(pool.imap(_screen_row, range(n), shared=(texts, params.k, scheme.seed), workers=workers,
-                                 chunksize=64, progress=lambda done, total: report("短文档筛查", done, total)))
+        screens = dict(
+            pool.imap(
+                _screen_row,
+                range(n),
+                shared=(texts, params.k, scheme.seed),
+                workers=workers,
+                chunksize=64,
+                progress=lambda done, total: report("短文档筛查", done, total),
+            )
+        )
         # The true pairs of short documents in the exhaustive sample share 12% of the short one's
         # 6-grams at the least (their 50-60% come from runs chained across gaps): screen at rate / 5.
         extra = short_document_pairs([screens[r] for r in range(n)], short, min_share=threshold / 5)
@@ -332,8 +367,14 @@ def audit_collection(documents: list, hashes: np.ndarray, owners: np.ndarray, te
     def rate_of(batch: list[tuple[int, int]]) -> list[float]:
         total = done[0] + len(batch)
         out = []
-        for i, j, r in pool.imap(_align_pair, batch, shared=(texts, params), workers=workers, chunksize=32,
-                                 progress=lambda k, _t: report("精确比对", done[0] + k, total)):
+        for i, j, r in pool.imap(
+            _align_pair,
+            batch,
+            shared=(texts, params),
+            workers=workers,
+            chunksize=32,
+            progress=lambda k, _t: report("精确比对", done[0] + k, total),
+        ):
             aligned[(i, j)] = r
             out.append(max(r[0], r[1]))
         done[0] = total
@@ -348,7 +389,9 @@ def audit_collection(documents: list, hashes: np.ndarray, owners: np.ndarray, te
         if max(rate_ab, rate_ba) < threshold:
             continue
         a, b = documents[i], documents[j]
-        pairs.append(AuditPair(a.id, b.id, a.path, b.path, a.title, b.title, rate_ab, rate_ba, chars_a, chars_b, longest))
+        pairs.append(
+            AuditPair(a.id, b.id, a.path, b.path, a.title, b.title, rate_ab, rate_ba, chars_a, chars_b, longest)
+        )
     pairs.sort(key=lambda p: (-p.rate, p.a, p.b))
     report("分组", 0, 1)
     groups = _groups(pairs)
@@ -361,8 +404,9 @@ def _groups(pairs: list[AuditPair]) -> tuple[tuple[int, ...], ...]:
         return ()
     ids = sorted({p.a for p in pairs} | {p.b for p in pairs})
     pos = {d: k for k, d in enumerate(ids)}
-    graph = sp.coo_matrix((np.ones(len(pairs)), ([pos[p.a] for p in pairs], [pos[p.b] for p in pairs])),
-                          shape=(len(ids), len(ids)))
+    graph = sp.coo_matrix(
+        (np.ones(len(pairs)), ([pos[p.a] for p in pairs], [pos[p.b] for p in pairs])), shape=(len(ids), len(ids))
+    )
     _, labels = connected_components(graph, directed=False)
     groups: dict[int, list[int]] = {}
     for d, label in zip(ids, labels):
@@ -380,9 +424,14 @@ def group_view(result: AuditResult) -> list[dict]:
     out = []
     for n, g in enumerate(result.groups):
         pairs = inside.get(n, [])
-        out.append({
-            "group": n + 1, "documents": len(g), "pairs": len(pairs),
-            "max_rate": round(max(p.rate for p in pairs), 6), "min_rate": round(min(p.rate for p in pairs), 6),
-            "members": [{"id": d, "path": members[d][0], "title": members[d][1]} for d in g],
-        })
+        out.append(
+            {
+                "group": n + 1,
+                "documents": len(g),
+                "pairs": len(pairs),
+                "max_rate": round(max(p.rate for p in pairs), 6),
+                "min_rate": round(min(p.rate for p in pairs), 6),
+                "members": [{"id": d, "path": members[d][0], "title": members[d][1]} for d in g],
+            }
+        )
     return out

@@ -43,7 +43,15 @@ from dupcheck.measure import measure
 from dupcheck.normalize import codepoints, nonspace_prefix
 from dupcheck.report import Passage, Report, SourceMatch
 
-__all__ = ["Exact13", "Mem", "normalize_exact", "nonspace_prefix", "gram_hashes", "exact_runs_bruteforce", "select_passages"]
+__all__ = [
+    "Exact13",
+    "Mem",
+    "exact_runs_bruteforce",
+    "gram_hashes",
+    "nonspace_prefix",
+    "normalize_exact",
+    "select_passages",
+]
 
 K = 13
 SEED = 0x5EED_D0C5_13
@@ -207,9 +215,11 @@ class Exact13:
         np.cumsum(lens, out=starts[1:])
         codes = np.concatenate(self._norm_codes) if self._norm_codes else np.zeros(0, np.uint32)
         hashes = np.concatenate(self._hashes) if self._hashes else np.zeros(0, np.uint64)
-        gpos = np.concatenate(
-            [starts[i] + np.arange(h.size, dtype=np.int64) for i, h in enumerate(self._hashes)]
-        ) if self._hashes else np.zeros(0, np.int64)
+        gpos = (
+            np.concatenate([starts[i] + np.arange(h.size, dtype=np.int64) for i, h in enumerate(self._hashes)])
+            if self._hashes
+            else np.zeros(0, np.int64)
+        )
         order = np.argsort(hashes, kind="stable")
         self._table = (hashes[order], gpos[order], starts, codes)
         self._dirty = False

@@ -31,6 +31,7 @@ from dupcheck.safety import Terminated, display
 EXIT_OK, EXIT_OVER, EXIT_ERROR, EXIT_INDEX = 0, 1, 2, 3
 MAX_WORKERS = 64
 
+
 def _env_threshold(default: float) -> float:
     value = os.environ.get("DUPCHECK_THRESHOLD")
     try:
@@ -53,8 +54,14 @@ def _progress(description: str, enabled: bool):
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=_stderr_console(), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
@@ -80,13 +87,18 @@ def _refuse_empty(index, name: str) -> None:
     """An index of 0 documents would pass every draft at 0%: refuse (exit 3), never a silent pass."""
     if index.store.document_count() == 0:
         index.close()
-        raise EmptyIndexError(f"{display(name)}: 索引中没有任何文档（0 篇），查重结果会全部为 0%；"
-                              "请先用 `dupcheck index 文件夹 --db 索引文件` 建立索引")
+        raise EmptyIndexError(
+            f"{display(name)}: 索引中没有任何文档（0 篇），查重结果会全部为 0%；"
+            "请先用 `dupcheck index 文件夹 --db 索引文件` 建立索引"
+        )
 
 
 def _say_waiting(path: str, timeout: float) -> None:
-    print(f"dupcheck: 索引 {display(path)} 正被另一个 dupcheck index 写入，等待它结束（最多 {timeout:g} 秒）…",
-          file=sys.stderr, flush=True)
+    print(
+        f"dupcheck: 索引 {display(path)} 正被另一个 dupcheck index 写入，等待它结束（最多 {timeout:g} 秒）…",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def cmd_index(args) -> int:
@@ -105,9 +117,11 @@ def cmd_index(args) -> int:
     if not args.quiet:
         with Index.open(args.db, create=False) as index:
             total = len(index)
-        print(f"{display(args.db)}: 共 {total} 篇文档；新增 {len(result.added)}，更新 {len(result.updated)}，"
-              f"未变 {len(result.unchanged)}，删除 {len(result.removed)}，跳过 {len(result.skipped)}",
-              file=sys.stderr)
+        print(
+            f"{display(args.db)}: 共 {total} 篇文档；新增 {len(result.added)}，更新 {len(result.updated)}，"
+            f"未变 {len(result.unchanged)}，删除 {len(result.removed)}，跳过 {len(result.skipped)}",
+            file=sys.stderr,
+        )
     return EXIT_ERROR if result.skipped and args.strict else EXIT_OK
 
 
@@ -144,7 +158,9 @@ def _make_folder(folder: Path, flag: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{flag} {display(folder)}: 无法创建文件夹（{exc.strerror or exc}）；请换一个可写的位置") from None
+        raise OutputError(
+            f"{flag} {display(folder)}: 无法创建文件夹（{exc.strerror or exc}）；请换一个可写的位置"
+        ) from None
     if not os.access(folder, os.W_OK):
         raise OutputError(f"{flag} {display(folder)}: 文件夹不可写；请换一个可写的位置")
 
@@ -173,8 +189,9 @@ def cmd_check(args) -> int:
     if args.output:
         _make_folder(Path(args.output).parent, "--output")
     with _open_index(args.db) as index:
-        results = index.check_many(args.drafts, threshold=threshold, keep_format_elements=args.keep_format_elements,
-                                   as_of=args.as_of)
+        results = index.check_many(
+            args.drafts, threshold=threshold, keep_format_elements=args.keep_format_elements, as_of=args.as_of
+        )
     shown = [_shown(r) if isinstance(r, Report) else Skipped(display(r.path), r.reason) for r in results]
     if args.format == "text" and not args.output:  # on the terminal: rich decides about colour
         from rich.console import Console
@@ -200,7 +217,9 @@ def cmd_check(args) -> int:
                 try:
                     annotate_docx(s, docx_paths[n], draft_path=r.path)
                 except OSError as exc:
-                    raise OutputError(f"--annotate {display(docx_paths[n])}: 无法写入（{exc.strerror or exc}）") from None
+                    raise OutputError(
+                        f"--annotate {display(docx_paths[n])}: 无法写入（{exc.strerror or exc}）"
+                    ) from None
     for r in results:
         if isinstance(r, Skipped):  # every unreadable draft is named, even beside a flagged one
             print(f"dupcheck: {display(r.path)}: {r.reason}", file=sys.stderr)
@@ -250,11 +269,24 @@ def _stage_progress():
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("剩余"), TimeRemainingColumn(), console=_stderr_console()) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("剩余"),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -320,7 +352,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_engine(p, out_help: str) -> None:
-    p.add_argument("--engine", choices=("local", "spark"), default="local", help="spark: run on Apache Spark (docs/spark.md)")
+    p.add_argument(
+        "--engine", choices=("local", "spark"), default="local", help="spark: run on Apache Spark (docs/spark.md)"
+    )
     p.add_argument("--spark-master", default="local[*]", help="Spark master URL (default local[*])")
     p.add_argument("--out", help=out_help)
 
@@ -337,22 +371,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="a folder of documents, or a corpus file (.jsonl/.jsonl.xz)")
     p.add_argument("--db", required=True, type=_nonempty, help="the index file (SQLite) to create or update")
     p.add_argument("--rebuild", action="store_true", help="start from an empty index")
-    p.add_argument("--workers", type=_workers, default=None,
-                   help=f"processes for extraction, 1 to {MAX_WORKERS} (default: all cores, at most 8)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        help=f"processes for extraction, 1 to {MAX_WORKERS} (default: all cores, at most 8)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 2 when any file was skipped")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("check", help="check drafts against an index (default: the shipped corpus)")
     p.add_argument("drafts", nargs="+", help="draft files (.txt/.md/.docx/.pdf)")
-    p.add_argument("--db", type=_nonempty, help="the index file (default: $DUPCHECK_DB, else the shipped default corpus)")
-    p.add_argument("--threshold", type=_threshold, default=None, help="flag drafts at or over this copy rate (default 0.8)")
-    p.add_argument("--format", choices=formats("batch"), default="text",
-                   help="text (the terminal report), json (schema in the README), sarif, junit or github")
+    p.add_argument(
+        "--db", type=_nonempty, help="the index file (default: $DUPCHECK_DB, else the shipped default corpus)"
+    )
+    p.add_argument(
+        "--threshold", type=_threshold, default=None, help="flag drafts at or over this copy rate (default 0.8)"
+    )
+    p.add_argument(
+        "--format",
+        choices=formats("batch"),
+        default="text",
+        help="text (the terminal report), json (schema in the README), sarif, junit or github",
+    )
     p.add_argument("--output", "-o", help="write the text/JSON report here instead of stdout")
     p.add_argument("--html", help="write an HTML report (a folder when several drafts)")
     p.add_argument("--annotate", help="write an annotated .docx (a folder when several drafts)")
-    p.add_argument("--keep-format-elements", action="store_true", help="count 公文格式要素 (版头, 主送, 版记 …) in the rates")
+    p.add_argument(
+        "--keep-format-elements", action="store_true", help="count 公文格式要素 (版头, 主送, 版记 …) in the rates"
+    )
     p.add_argument("--as-of", help="count only sources in force on this date (YYYY-MM-DD)")
     _add_engine(p, "a JSON-lines file, one line per draft (with --engine spark)")
     p.set_defaults(func=cmd_check)
@@ -368,9 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="all pairs of documents in a collection that copy each other")
     p.add_argument("source", nargs="?", help="a folder of documents (indexed in memory)")
     p.add_argument("--db", type=_nonempty, help="an existing index to audit instead of a folder")
-    p.add_argument("--threshold", type=_threshold, default=None, help="report pairs at or over this copy rate (default 0.5)")
-    p.add_argument("--format", choices=[*formats("audit"), "parquet"], default="text",
-                   help="pairs (text/json/csv) or the groups of documents that copy each other (groups, groups-json, groups-csv); parquet needs --engine spark and --out")
+    p.add_argument(
+        "--threshold", type=_threshold, default=None, help="report pairs at or over this copy rate (default 0.5)"
+    )
+    p.add_argument(
+        "--format",
+        choices=[*formats("audit"), "parquet"],
+        default="text",
+        help="pairs (text/json/csv) or the groups of documents that copy each other (groups, groups-json, groups-csv); parquet needs --engine spark and --out",
+    )
     p.add_argument("--output", "-o")
     p.add_argument("--workers", type=_workers, default=None, help="processes for alignment (default: all cores)")
     _add_engine(p, "a folder: pairs/ and groups/ in --format (with --engine spark)")
@@ -423,8 +477,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dupcheck: 磁盘已满{('：' + where) if where else ''}；请腾出磁盘空间后重试", file=sys.stderr)
         else:
             name = getattr(exc, "filename", None)
-            print(f"dupcheck: 读写失败{('：' + display(name)) if name else ''}（{getattr(exc, 'strerror', None) or exc}）",
-                  file=sys.stderr)
+            print(
+                f"dupcheck: 读写失败{('：' + display(name)) if name else ''}（{getattr(exc, 'strerror', None) or exc}）",
+                file=sys.stderr,
+            )
         return EXIT_INDEX
     except MemoryError:
         print("dupcheck: 内存不足，无法完成（请减少 --workers 或分批处理）", file=sys.stderr)

@@ -34,7 +34,7 @@ class Source:
     seeds: SeedTable
 
     @classmethod
-    def prepare(cls, doc_id: int, text: str, params: AlignParams = AlignParams()) -> "Source":
+    def prepare(cls, doc_id: int, text: str, params: AlignParams = AlignParams()) -> Source:
         key = match_key(text)
         return cls(doc_id, text, key, SeedTable.of(key.text, params.k))
 
@@ -106,8 +106,9 @@ def explained(matches: list[KeyMatch]) -> float:
     return sum((m.d1 - m.d0) * m.similarity for m in matches)
 
 
-def find_passages(draft_text: str, draft_key: Normalized, sources: list[Source],
-                  params: AlignParams = AlignParams()) -> list[Passage]:
+def find_passages(
+    draft_text: str, draft_key: Normalized, sources: list[Source], params: AlignParams = AlignParams()
+) -> list[Passage]:
     """Align the draft with each candidate source and credit every draft character to one source.
 
     Sources are ranked by how much of the draft they explain on their own (:func:`explained`);
@@ -160,7 +161,12 @@ def passage_of(draft_text: str, a0: int, a1: int, source_text: str, b0: int, b1:
     same = normalize(a, drop_punctuation=True).text == normalize(b, drop_punctuation=True).text
     similarity = 1.0 if same else Indel.normalized_similarity(match_key(a).text, match_key(b).text)
     return Passage(
-        draft_start=a0, draft_end=a1, source_id=source_id, source_start=b0, source_end=b1,
-        similarity=round(float(similarity), 4), kind="verbatim" if same else "edited",
+        draft_start=a0,
+        draft_end=a1,
+        source_id=source_id,
+        source_start=b0,
+        source_end=b1,
+        similarity=round(float(similarity), 4),
+        kind="verbatim" if same else "edited",
         chars=nonspace_count(a),
     )

@@ -61,8 +61,13 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def open_default(corpus: str | os.PathLike | None = None, *, params: AlignParams = AlignParams(),
-                 progress: Progress | None = None, workers: int | None = None) -> Index:
+def open_default(
+    corpus: str | os.PathLike | None = None,
+    *,
+    params: AlignParams = AlignParams(),
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Index:
     """Open the index of ``corpus`` (default: the shipped corpus), building it into the cache on first use."""
     from dupcheck.api import Index
 

@@ -49,10 +49,24 @@ from dupcheck.errors import InputError
 
 __all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "Extracted", "extract_bytes", "extract_path", "read_document_bytes"]
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({
-    ".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".html", ".htm",
-    ".png", ".jpg", ".jpeg", ".tif", ".tiff",
-})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {
+        ".txt",
+        ".md",
+        ".docx",
+        ".pdf",
+        ".doc",
+        ".wps",
+        ".ofd",
+        ".html",
+        ".htm",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".tif",
+        ".tiff",
+    }
+)
 MAX_BYTES: int = limits.MAX_FILE_BYTES
 """Larger files are refused before they are read (64 MiB; ``DUPCHECK_MAX_FILE_MB``)."""
 
@@ -109,8 +123,15 @@ def read_document_bytes(path: str | os.PathLike) -> bytes:
         if stat.S_ISDIR(mode):
             raise InputError(name, "是文件夹，不是文件")
         if not stat.S_ISREG(mode):
-            kind = ("命名管道" if stat.S_ISFIFO(mode) else "套接字" if stat.S_ISSOCK(mode)
-                    else "设备" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件")
+            kind = (
+                "命名管道"
+                if stat.S_ISFIFO(mode)
+                else "套接字"
+                if stat.S_ISSOCK(mode)
+                else "设备"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "特殊文件"
+            )
             raise InputError(name, f"不是普通文件（{kind}），已跳过")
         _check_size(st.st_size, name)
         os.set_blocking(fd, True)
@@ -156,7 +177,7 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
     if not data:
         raise InputError(name, "空文件")
     pdf_at = data.find(b"%PDF-", 0, 1024)  # the header may follow some junk, as readers allow
-    if pdf_at == 0 or pdf_at > 0 and b"%%EOF" in data[-2048:]:
+    if pdf_at == 0 or (pdf_at > 0 and b"%%EOF" in data[-2048:]):
         from dupcheck.pdftext import pdf_extract
 
         r = pdf_extract(data, name, progress=progress)
@@ -190,8 +211,10 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
 
 def _checked(e: Extracted) -> Extracted:
     if len(e.text) > limits.MAX_CHARS:
-        raise InputError(e.path, f"文字过多（{len(e.text):,} 字，上限 {limits.MAX_CHARS:,} 字；"
-                         "可用环境变量 DUPCHECK_MAX_CHARS 调整）")
+        raise InputError(
+            e.path,
+            f"文字过多（{len(e.text):,} 字，上限 {limits.MAX_CHARS:,} 字；可用环境变量 DUPCHECK_MAX_CHARS 调整）",
+        )
     return e
 
 
@@ -289,8 +312,7 @@ _SAMPLE = 1 << 16
 # Characters that make up Chinese documents: ASCII text, Latin/Greek/Cyrillic, general and CJK
 # punctuation, radicals, kana, bopomofo, CJK ideographs, compatibility and full-width forms.
 _PLAUSIBLE = re.compile(
-    "[\t\n\r\f\x20-\x7e\u00a0-\u024f\u0370-\u04ff\u2000-\u2bff\u2e80-\u9fff"
-    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+    "[\t\n\r\f\x20-\x7e\u00a0-\u024f\u0370-\u04ff\u2000-\u2bff\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
@@ -323,8 +345,10 @@ _COMMON_EITHER = frozenset(
     _double_byte_chars("gb2312", range(0xA1, 0xF8), [range(0xA1, 0xFF)])
     | _double_byte_chars("big5", range(0xA1, 0xC7), [range(0x40, 0x7F), range(0xA1, 0xFF)])
 )
-_WIDE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-                   "\ue000-\uf8ff\uf900-\ufaff\U00020000-\U0003ffff\U000f0000-\U0010ffff]")
+_WIDE = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\ue000-\uf8ff\uf900-\ufaff\U00020000-\U0003ffff\U000f0000-\U0010ffff]"
+)
 
 
 def rare_share(text: str, encoding: str = "") -> float:
@@ -335,7 +359,7 @@ def rare_share(text: str, encoding: str = "") -> float:
     four-byte sequences (second byte 0x30-0x39) never arise from Big5 bytes, so a character
     reached by one was written on purpose.
     """
-    wide = _WIDE.findall(text[: _SAMPLE])
+    wide = _WIDE.findall(text[:_SAMPLE])
     if not wide:
         return 0.0
     rare = [c for c in wide if c not in _COMMON_EITHER]
@@ -371,8 +395,10 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                 text = data.decode(encoding)
             except UnicodeDecodeError as e:
                 at = e.start + (len(bom) if encoding == "utf-8-sig" else 0)  # utf-8-sig counts after the BOM
-                raise InputError(name, f"以 {encoding.removesuffix('-sig').upper()} 开头，但在偏移 {at} 处有无效字节"
-                                 "（文件可能已损坏）") from None
+                raise InputError(
+                    name,
+                    f"以 {encoding.removesuffix('-sig').upper()} 开头，但在偏移 {at} 处有无效字节（文件可能已损坏）",
+                ) from None
             return _check_binary(text, name), encoding
     if b"\x00" in data:  # valid UTF-8 and GB18030 too, but only UTF-16 text holds NUL bytes
         encoding = _guess_utf16(data, None)
@@ -469,7 +495,7 @@ def _guess_utf16(data: bytes, gb18030_score: float | None) -> str | None:
 
 def _undecodable_reason(data: bytes) -> str:
     sample = data[:_SAMPLE]
-    controls = sum(1 for b in sample if b < 0x20 and b not in b"\t\n\r\f\x1b" or b == 0x7F)
+    controls = sum(1 for b in sample if (b < 0x20 and b not in b"\t\n\r\f\x1b") or b == 0x7F)
     if b"\x00" in sample or controls > 0.05 * len(sample):
         return "二进制数据，不是文本文档"
     reason = "无法按 UTF-8、UTF-16、GB18030 或 Big5 解码"
@@ -483,7 +509,7 @@ def _charset_guess(sample: bytes) -> str | None:
         import charset_normalizer
 
         best = charset_normalizer.from_bytes(sample).best()
-    except Exception:  # noqa: BLE001 - a hint for a message is never worth an error of its own
+    except Exception:
         return None
     if best is None or best.encoding in {"utf_8", "utf_16", "utf_16_le", "utf_16_be", "gb18030", "gbk", "gb2312"}:
         return None
@@ -529,7 +555,9 @@ def _zip_document(data: bytes, name: str) -> Extracted:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = {i.filename for i in z.infolist()}
-            mimetype = z.read("mimetype")[:100] if "mimetype" in names and z.getinfo("mimetype").file_size < 1000 else b""
+            mimetype = (
+                z.read("mimetype")[:100] if "mimetype" in names and z.getinfo("mimetype").file_size < 1000 else b""
+            )
     except Exception as e:  # zipfile raises BadZipFile, EOFError, zlib.error, struct.error ...
         if b"word/" in data or Path(name).suffix.lower() == ".docx":
             raise InputError(name, "无法读取：损坏的 .docx（不是有效的 Word 文件）") from e
@@ -566,8 +594,14 @@ def _docx_text(data: bytes, name: str) -> str:
             if info.file_size > cap:
                 raise InputError(name, too_big)
             with z.open(info) as raw:
-                events = etree.iterparse(CappedReader(raw, cap), events=("end",), resolve_entities=False,
-                                         no_network=True, load_dtd=False, huge_tree=False)
+                events = etree.iterparse(
+                    CappedReader(raw, cap),
+                    events=("end",),
+                    resolve_entities=False,
+                    no_network=True,
+                    load_dtd=False,
+                    huge_tree=False,
+                )
                 for _, el in events:
                     parent = el.getparent()
                     if parent is None or parent.tag != _W + "body":
@@ -578,7 +612,9 @@ def _docx_text(data: bytes, name: str) -> str:
                             lines.append(t)
                             chars += len(t) + 1
                     if chars > limits.MAX_CHARS:
-                        raise InputError(name, f"文字过多（超过 {limits.MAX_CHARS:,} 字；可用 DUPCHECK_MAX_CHARS 调整）")
+                        raise InputError(
+                            name, f"文字过多（超过 {limits.MAX_CHARS:,} 字；可用 DUPCHECK_MAX_CHARS 调整）"
+                        )
                     el.clear()
                     while el.getprevious() is not None:
                         del parent[0]

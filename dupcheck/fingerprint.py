@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dupcheck.normalize import NORMALIZER_VERSION
 from dupcheck.matchkey import MASKER_VERSION, gazetteer_digest
+from dupcheck.normalize import NORMALIZER_VERSION
 
 _BASE = np.uint64(0x100000001B3)  # FNV prime: odd, large, spreads code points over 64 bits
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -52,7 +52,7 @@ class Scheme:
     bigrams: int = BIGRAM_FEATURES
 
     @classmethod
-    def current(cls) -> "Scheme":
+    def current(cls) -> Scheme:
         return cls(gazetteer=gazetteer_digest(), hash_constants=_constants_digest())
 
     def as_dict(self) -> dict:

@@ -29,15 +29,30 @@ from dataclasses import dataclass
 from dupcheck.normalize import nonspace_count, nonspace_mask
 
 KINDS = (
-    "份号", "密级和保密期限", "紧急程度", "发文机关标志", "发文字号", "签发人", "分隔线", "主送机关", "附件说明",
-    "发文机关署名", "成文日期", "附注", "抄送机关", "印发机关和印发日期", "页码",
+    "份号",
+    "密级和保密期限",
+    "紧急程度",
+    "发文机关标志",
+    "发文字号",
+    "签发人",
+    "分隔线",
+    "主送机关",
+    "附件说明",
+    "发文机关署名",
+    "成文日期",
+    "附注",
+    "抄送机关",
+    "印发机关和印发日期",
+    "页码",
 )
 
 _HEAD_LINES = 10  # the 版头 is at most this many lines
 _SIGNATURE_LINES = 3  # 联合行文: up to three issuer lines above the date
 _SHORT = 40
 
-_PAGE = re.compile(r"[—–\-－─]\s*[0-9０-９]{1,4}\s*[—–\-－─]|第\s*[0-9]+\s*页(\s*[，,/]?\s*共\s*[0-9]+\s*页)?|[0-9]{1,4}\s*/\s*[0-9]{1,4}")
+_PAGE = re.compile(
+    r"[—–\-－─]\s*[0-9０-９]{1,4}\s*[—–\-－─]|第\s*[0-9]+\s*页(\s*[，,/]?\s*共\s*[0-9]+\s*页)?|[0-9]{1,4}\s*/\s*[0-9]{1,4}"
+)
 _SERIAL = re.compile(r"[0-9０-９]{6}")
 _SECRET = re.compile(r"(绝密|机密|秘密)(\s*[★☆*＊]\s*\S{0,10})?")
 _URGENT = re.compile(r"特急|加急|特提|平急")
@@ -45,8 +60,12 @@ _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,16}[〔［\[（(][0-9]{4}[〕］\]�
 _SIGNER = re.compile(r"签\s*发\s*人[：:]")
 _SEPARATOR = re.compile(r"[━─—–\-－_＿═=]{3,}")
 _CN_DIGIT = "〇○零一二三四五六七八九十"
-_DATE = re.compile(rf"[（(]?([0-9]{{4}}|[{_CN_DIGIT}]{{4}})\s*年\s*[0-9{_CN_DIGIT}]{{1,3}}\s*月\s*[0-9{_CN_DIGIT}]{{1,3}}\s*日[）)]?")
-_PRINTED = re.compile(rf".*([0-9]{{4}}|[{_CN_DIGIT}]{{4}})\s*年\s*[0-9{_CN_DIGIT}]{{1,3}}\s*月\s*[0-9{_CN_DIGIT}]{{1,3}}\s*日\s*印\s*发")
+_DATE = re.compile(
+    rf"[（(]?([0-9]{{4}}|[{_CN_DIGIT}]{{4}})\s*年\s*[0-9{_CN_DIGIT}]{{1,3}}\s*月\s*[0-9{_CN_DIGIT}]{{1,3}}\s*日[）)]?"
+)
+_PRINTED = re.compile(
+    rf".*([0-9]{{4}}|[{_CN_DIGIT}]{{4}})\s*年\s*[0-9{_CN_DIGIT}]{{1,3}}\s*月\s*[0-9{_CN_DIGIT}]{{1,3}}\s*日\s*印\s*发"
+)
 _COPY_TO = re.compile(r"抄\s*送[：:]")
 _ATTACHMENT = re.compile(r"附\s*件[：:]")
 _ATTACHMENT_ITEM = re.compile(r"[0-9０-９]{1,2}[.．、]\s*\S")
@@ -113,7 +132,7 @@ def find_format_elements(text: str) -> tuple[FormatElement, ...]:
     pos = 0
     if last_number >= 0:
         candidate = {}
-        for k, n in enumerate(head[: last_number + 1]):
+        for n in head[: last_number + 1]:
             s = line(n)
             if _SERIAL.fullmatch(s):
                 candidate[n] = "份号"
@@ -136,8 +155,15 @@ def find_format_elements(text: str) -> tuple[FormatElement, ...]:
     if not pos:  # no 发文字号: only the strictly recognisable head lines
         for n in head:
             s = line(n)
-            kind = ("份号" if _SERIAL.fullmatch(s) else "密级和保密期限" if _SECRET.fullmatch(s)
-                    else "紧急程度" if _URGENT.fullmatch(s) else None)
+            kind = (
+                "份号"
+                if _SERIAL.fullmatch(s)
+                else "密级和保密期限"
+                if _SECRET.fullmatch(s)
+                else "紧急程度"
+                if _URGENT.fullmatch(s)
+                else None
+            )
             if kind is None:
                 break
             found[n] = kind
@@ -165,8 +191,13 @@ def find_format_elements(text: str) -> tuple[FormatElement, ...]:
         # 发文机关署名: short plain lines right above it.
         k = date_k - 1
         signature_top = date_k
-        while k > pos and date_k - k <= _SIGNATURE_LINES and _is_short_plain(line(lines[k])) \
-                and not _ATTACHMENT_ITEM.match(line(lines[k])) and lines[k] not in found:
+        while (
+            k > pos
+            and date_k - k <= _SIGNATURE_LINES
+            and _is_short_plain(line(lines[k]))
+            and not _ATTACHMENT_ITEM.match(line(lines[k]))
+            and lines[k] not in found
+        ):
             found[lines[k]] = "发文机关署名"
             signature_top = k
             k -= 1
@@ -189,8 +220,11 @@ def find_format_elements(text: str) -> tuple[FormatElement, ...]:
                 found[lines[k]] = "附注"
     else:  # no date: a 版记 is only its own lines at the very end
         k = len(lines)
-        while k > pos + 1 and (_COPY_TO.match(line(lines[k - 1])) or _PRINTED.match(line(lines[k - 1]))
-                               or _SEPARATOR.fullmatch(line(lines[k - 1]))):
+        while k > pos + 1 and (
+            _COPY_TO.match(line(lines[k - 1]))
+            or _PRINTED.match(line(lines[k - 1]))
+            or _SEPARATOR.fullmatch(line(lines[k - 1]))
+        ):
             k -= 1
         if k < len(lines) and any(_COPY_TO.match(line(n)) or _PRINTED.match(line(n)) for n in lines[k:]):
             tail_start = k

@@ -14,12 +14,62 @@ from html.parser import HTMLParser
 
 __all__ = ["html_text"]
 
-_DROP = {"script", "style", "head", "nav", "header", "footer", "aside", "noscript", "template", "form",
-         "button", "select", "svg", "iframe", "object"}
+_DROP = {
+    "script",
+    "style",
+    "head",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "noscript",
+    "template",
+    "form",
+    "button",
+    "select",
+    "svg",
+    "iframe",
+    "object",
+}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "param", "source", "track", "wbr"}
-_BLOCK = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
-          "table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption", "blockquote", "pre", "dl", "dt", "dd",
-          "figure", "figcaption", "address", "center", "body", "html", "title", "hr", "br"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "thead",
+    "tbody",
+    "tfoot",
+    "caption",
+    "blockquote",
+    "pre",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "address",
+    "center",
+    "body",
+    "html",
+    "title",
+    "hr",
+    "br",
+}
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _BREAK_IN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\f]*[\r\n][ \t\r\n\f]*(?=[{_CJK}])")
 

@@ -16,9 +16,18 @@ from __future__ import annotations
 import os
 
 __all__ = [
-    "MAX_FILE_BYTES", "MAX_TEXT_FILE_BYTES", "MAX_CHARS", "MAX_XML_BYTES", "MAX_PDF_PAGES",
-    "MAX_PDF_PAGE_CONTENT_BYTES", "MAX_PDF_SECONDS", "MAX_OCR_PAGES", "CONVERT_SECONDS", "OCR_PAGE_SECONDS",
-    "MAX_IMAGE_PIXELS", "env_number",
+    "CONVERT_SECONDS",
+    "MAX_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "MAX_OCR_PAGES",
+    "MAX_PDF_PAGES",
+    "MAX_PDF_PAGE_CONTENT_BYTES",
+    "MAX_PDF_SECONDS",
+    "MAX_TEXT_FILE_BYTES",
+    "MAX_XML_BYTES",
+    "OCR_PAGE_SECONDS",
+    "env_number",
 ]
 
 _MB = 2**20

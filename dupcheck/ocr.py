@@ -76,8 +76,15 @@ def tesseract_missing() -> str | None:
 
 def _run(cmd: list[str], timeout: float, cwd: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}  # parallelism is per file
-    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True, env=env)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except BaseException:
@@ -135,11 +142,18 @@ def page_lines(tsv: str, scale: float = 1.0) -> dict[int, OcrPage]:
             s[1] += len(w.text) * max(0.0, min(w.conf, 100.0)) / 100
         height = sorted(w.height for w in words)[len(words) // 2] * scale
         first = words[0]
-        first_unit = (first.width / max(1, len(first.text))) * scale if not _is_latin(first.text[0]) else first.width * scale
-        pages.setdefault(key[0], []).append(_Line(
-            text=text, x0=first.left * scale, x1=max(w.left + w.width for w in words) * scale,
-            size=height, first_unit=first_unit,
-        ))
+        first_unit = (
+            (first.width / max(1, len(first.text))) * scale if not _is_latin(first.text[0]) else first.width * scale
+        )
+        pages.setdefault(key[0], []).append(
+            _Line(
+                text=text,
+                x0=first.left * scale,
+                x1=max(w.left + w.width for w in words) * scale,
+                size=height,
+                first_unit=first_unit,
+            )
+        )
     return {p: OcrPage(lines, int(stats.get(p, [0, 0])[0]), stats.get(p, [0, 0.0])[1]) for p, lines in pages.items()}
 
 
@@ -147,7 +161,9 @@ def _tesseract(image: str, cwd: str, name: str) -> str:
     try:
         r = _run(["tesseract", image, "stdout", "-l", _LANG, "--psm", "3", "tsv"], limits.OCR_PAGE_SECONDS, cwd)
     except subprocess.TimeoutExpired:
-        raise InputError(name, f"OCR 超时（一页超过 {limits.OCR_PAGE_SECONDS:.0f} 秒；可用 DUPCHECK_OCR_PAGE_SECONDS 调整）") from None
+        raise InputError(
+            name, f"OCR 超时（一页超过 {limits.OCR_PAGE_SECONDS:.0f} 秒；可用 DUPCHECK_OCR_PAGE_SECONDS 调整）"
+        ) from None
     except OSError as e:
         raise InputError(name, f"OCR 无法运行（{e.strerror or e}）") from None
     if r.returncode != 0:
@@ -163,8 +179,10 @@ def ocr_page_images(pdf: bytes, pages: list[int], name: str, progress=None) -> d
     if reason:
         raise InputError(name, "扫描件 PDF（没有文字层）：" + reason)
     if len(pages) > limits.MAX_OCR_PAGES:
-        raise InputError(name, f"扫描件页数过多（{len(pages)} 页，OCR 上限 {limits.MAX_OCR_PAGES} 页；"
-                         "可用 DUPCHECK_MAX_OCR_PAGES 调整）")
+        raise InputError(
+            name,
+            f"扫描件页数过多（{len(pages)} 页，OCR 上限 {limits.MAX_OCR_PAGES} 页；可用 DUPCHECK_MAX_OCR_PAGES 调整）",
+        )
     out: dict[int, OcrPage] = {}
     with tempfile.TemporaryDirectory(prefix="dupcheck-ocr-") as work:
         src = Path(work) / "in.pdf"
@@ -172,8 +190,24 @@ def ocr_page_images(pdf: bytes, pages: list[int], name: str, progress=None) -> d
         for n, page in enumerate(pages, 1):
             prefix = str(Path(work) / f"p{page}")
             try:
-                r = _run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile", "-f", str(page + 1),
-                          "-l", str(page + 1), str(src), prefix], limits.OCR_PAGE_SECONDS, work)
+                r = _run(
+                    [
+                        "pdftoppm",
+                        "-r",
+                        str(DPI),
+                        "-gray",
+                        "-png",
+                        "-singlefile",
+                        "-f",
+                        str(page + 1),
+                        "-l",
+                        str(page + 1),
+                        str(src),
+                        prefix,
+                    ],
+                    limits.OCR_PAGE_SECONDS,
+                    work,
+                )
             except subprocess.TimeoutExpired:
                 raise InputError(name, "PDF 页面渲染超时（无法 OCR）") from None
             if r.returncode != 0 or not Path(prefix + ".png").is_file():
@@ -197,11 +231,14 @@ def ocr_image(data: bytes, name: str) -> OcrResult:
         with Image.open(__import__("io").BytesIO(data)) as im:
             w, h = im.size
             frames = getattr(im, "n_frames", 1)
-    except Exception:  # noqa: BLE001 - PIL raises many kinds for a broken image
+    except Exception:
         raise InputError(name, "无法读取：损坏的图片文件") from None
     if w * h > limits.MAX_IMAGE_PIXELS:
-        raise InputError(name, f"图片过大（{w}×{h} 像素，上限 {limits.MAX_IMAGE_PIXELS // 1_000_000} M 像素；"
-                         "可用 DUPCHECK_MAX_IMAGE_MPIXELS 调整）")
+        raise InputError(
+            name,
+            f"图片过大（{w}×{h} 像素，上限 {limits.MAX_IMAGE_PIXELS // 1_000_000} M 像素；"
+            "可用 DUPCHECK_MAX_IMAGE_MPIXELS 调整）",
+        )
     if frames > limits.MAX_OCR_PAGES:
         raise InputError(name, f"图片页数过多（{frames} 页，上限 {limits.MAX_OCR_PAGES}）")
     from dupcheck.pdftext import _join_lines, _strip_page_furniture

@@ -151,8 +151,13 @@ def _lines(pieces: list[tuple[float, float, float, float, str]]) -> list[_Line]:
         text = ""
         for i, p in enumerate(g):
             piece = p[4]
-            if i and text and re.match(r"[A-Za-z0-9]", piece) and re.search(r"[A-Za-z0-9,.;:]$", text) \
-                    and p[1] - g[i - 1][2] > 0.2 * p[3]:
+            if (
+                i
+                and text
+                and re.match(r"[A-Za-z0-9]", piece)
+                and re.search(r"[A-Za-z0-9,.;:]$", text)
+                and p[1] - g[i - 1][2] > 0.2 * p[3]
+            ):
                 text += " "
             text += piece
         text = _SPACE_IN_CJK.sub("", text).strip()
@@ -169,7 +174,7 @@ def ofd_text(data: bytes, name: str) -> str:
     """The text of the first document of an OFD package (see the module's docstring)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 - zipfile raises many kinds for a broken archive
+    except Exception:
         raise InputError(name, _CORRUPT) from None
     with z:
         pkg = _Package(z, name)
@@ -205,7 +210,9 @@ def _read(pkg: _Package, name: str) -> str:
     if not pages:
         raise InputError(name, "空文档（OFD 没有页面）")
     if len(pages) > limits.MAX_PDF_PAGES:
-        raise InputError(name, f"页数过多（{len(pages)} 页，上限 {limits.MAX_PDF_PAGES} 页；可用 DUPCHECK_MAX_PDF_PAGES 调整）")
+        raise InputError(
+            name, f"页数过多（{len(pages)} 页，上限 {limits.MAX_PDF_PAGES} 页；可用 DUPCHECK_MAX_PDF_PAGES 调整）"
+        )
     template_pieces: dict[str, list] = {}
     page_lines: list[list[_Line]] = []
     for _, loc in pages:

@@ -25,9 +25,11 @@ from pathlib import Path
 from dupcheck import limits
 from dupcheck.errors import InputError
 
-__all__ = ["Converted", "convert_word97", "soffice_path", "antiword_path"]
+__all__ = ["Converted", "antiword_path", "convert_word97", "soffice_path"]
 
-_INSTALL = "无法读取 .doc/.wps：未安装 LibreOffice 或 antiword（请安装：apt install libreoffice-writer-nogui 或 antiword）"
+_INSTALL = (
+    "无法读取 .doc/.wps：未安装 LibreOffice 或 antiword（请安装：apt install libreoffice-writer-nogui 或 antiword）"
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,15 @@ def _private_profile() -> str:
 
 def _run(cmd: list[str], timeout: float, cwd: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run in a new process group; on timeout kill the whole group (soffice forks)."""
-    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, env=env)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -94,8 +103,18 @@ def convert_word97(data: bytes, name: str) -> Converted:
             out = Path(work) / "out"
             out.mkdir()
             profile = Path(_private_profile()).as_uri()
-            cmd = [soffice, "--headless", "--norestore", "--nolockcheck", f"-env:UserInstallation={profile}",
-                   "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(src)]
+            cmd = [
+                soffice,
+                "--headless",
+                "--norestore",
+                "--nolockcheck",
+                f"-env:UserInstallation={profile}",
+                "--convert-to",
+                "docx:MS Word 2007 XML",
+                "--outdir",
+                str(out),
+                str(src),
+            ]
             env = {**os.environ, "HOME": work}  # LibreOffice writes into HOME on first start
             try:
                 _run(cmd, timeout, work, env)

@@ -71,8 +71,9 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
             encrypted = pdf.doc.encryption is not None
             total = len(pdf.pages)
             if total > limits.MAX_PDF_PAGES:
-                raise InputError(name, f"页数过多（{total} 页，上限 {limits.MAX_PDF_PAGES} 页；"
-                                 "可用 DUPCHECK_MAX_PDF_PAGES 调整）")
+                raise InputError(
+                    name, f"页数过多（{total} 页，上限 {limits.MAX_PDF_PAGES} 页；可用 DUPCHECK_MAX_PDF_PAGES 调整）"
+                )
             for i, page in enumerate(pdf.pages):
                 _check_content_size(page, name, i)
                 lines = _pdf_page_lines(page)
@@ -83,8 +84,11 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
                 pages.append(lines)
                 page.close()
                 if time.monotonic() - started > limits.MAX_PDF_SECONDS:
-                    raise InputError(name, f"PDF 处理超时（{i + 1}/{total} 页后超过 {limits.MAX_PDF_SECONDS:.0f} 秒；"
-                                     "可用 DUPCHECK_MAX_PDF_SECONDS 调整）")
+                    raise InputError(
+                        name,
+                        f"PDF 处理超时（{i + 1}/{total} 页后超过 {limits.MAX_PDF_SECONDS:.0f} 秒；"
+                        "可用 DUPCHECK_MAX_PDF_SECONDS 调整）",
+                    )
                 if progress:
                     progress(i + 1, total)
     except Exception as e:  # pdfplumber wraps pdfminer's errors; pdfminer raises many kinds
@@ -174,8 +178,11 @@ def _check_content_size(page, name: str, index: int) -> None:
     for s in streams(roots):
         total += _stream_size(s, budget - total)
         if total > budget:
-            raise InputError(name, f"第 {index + 1} 页内容过大（解压后超过 {budget // 2**20} MB 的绘图指令；"
-                             "可用 DUPCHECK_MAX_PDF_PAGE_MB 调整）")
+            raise InputError(
+                name,
+                f"第 {index + 1} 页内容过大（解压后超过 {budget // 2**20} MB 的绘图指令；"
+                "可用 DUPCHECK_MAX_PDF_PAGE_MB 调整）",
+            )
 
 
 @dataclass(frozen=True)
@@ -221,8 +228,9 @@ _RADICALS = _radical_table()
 
 def _pdf_page_lines(page) -> list[_Line]:
     # Drop rotated glyphs (diagonal watermarks) and the doubled glyphs of fake bold.
-    page = page.filter(lambda o: o.get("object_type") != "char"
-                       or (abs(o["matrix"][1]) < 1e-3 and abs(o["matrix"][2]) < 1e-3)).dedupe_chars()
+    page = page.filter(
+        lambda o: o.get("object_type") != "char" or (abs(o["matrix"][1]) < 1e-3 and abs(o["matrix"][2]) < 1e-3)
+    ).dedupe_chars()
     lines = []
     for raw in page.extract_text_lines(keep_blank_chars=True, return_chars=True):
         chars = [c for c in raw["chars"] if c["text"].strip()]
@@ -236,13 +244,15 @@ def _pdf_page_lines(page) -> list[_Line]:
                 if not _in_word(c["text"]) or c["x0"] - run[-1]["x1"] > 0.2 * c["size"]:
                     break
                 run.append(c)
-        lines.append(_Line(
-            text=text,
-            x0=min(c["x0"] for c in chars),
-            x1=max(c["x1"] for c in chars),
-            size=statistics.median(c["size"] for c in chars),
-            first_unit=run[-1]["x1"] - first["x0"],
-        ))
+        lines.append(
+            _Line(
+                text=text,
+                x0=min(c["x0"] for c in chars),
+                x1=max(c["x1"] for c in chars),
+                size=statistics.median(c["size"] for c in chars),
+                first_unit=run[-1]["x1"] - first["x0"],
+            )
+        )
     return lines
 
 
@@ -295,8 +305,7 @@ def _strip_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
     if n >= 2:
         for edge in (0, -1):
             for _ in range(2):
-                keys = [re.sub(r"\d+", "#", re.sub(r"\s+", "", lines[edge].text)) if lines else None
-                        for lines in pages]
+                keys = [re.sub(r"\d+", "#", re.sub(r"\s+", "", lines[edge].text)) if lines else None for lines in pages]
                 counts: dict[str, int] = {}
                 for key in keys:
                     if key is not None:

@@ -41,8 +41,9 @@ def title_of(text: str, fallback: str) -> str:
     return fallback
 
 
-def document_features(path: str, text: str, scheme: Scheme, title: str | None = None,
-                      sha256: str | None = None) -> DocumentFeatures:
+def document_features(
+    path: str, text: str, scheme: Scheme, title: str | None = None, sha256: str | None = None
+) -> DocumentFeatures:
     key = match_key(text)
     codes = codepoints(key.text)
     ids, counts = bigram_features(codes, scheme)

@@ -34,9 +34,16 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def imap(fn: Callable[[Any, Any], Any], items: Sequence, *, shared: Any = None, workers: int | None = None,
-         chunksize: int = 16, serial_below: int = 64,
-         progress: Callable[[int, int], None] | None = None) -> Iterator:
+def imap(
+    fn: Callable[[Any, Any], Any],
+    items: Sequence,
+    *,
+    shared: Any = None,
+    workers: int | None = None,
+    chunksize: int = 16,
+    serial_below: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator:
     """``fn(item, shared)`` for each of ``items``, in order, from worker processes when it pays off."""
     total = len(items)
     if progress:
@@ -54,8 +61,7 @@ def imap(fn: Callable[[Any, Any], Any], items: Sequence, *, shared: Any = None, 
     done = 0
     with context.Pool(workers, initializer=_start, initargs=(shared,)) as pool:
         for part in pool.imap(_run, chunks):
-            for r in part:
-                yield r
+            yield from part
             done += len(part)
             if progress:
                 progress(done, total)

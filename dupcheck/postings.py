@@ -95,8 +95,9 @@ def _get(conn: sqlite3.Connection, key: str) -> bytes | None:
 
 
 def _set(conn: sqlite3.Connection, key: str, value: bytes | int) -> None:
-    conn.execute("INSERT INTO postings_state VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                 (key, value))
+    conn.execute(
+        "INSERT INTO postings_state VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value)
+    )
 
 
 def _unpack_features(fp: bytes, ids: bytes, counts: bytes):
@@ -124,8 +125,9 @@ class PostingsWriter:
 
             self.removed_bigrams.append(unpack(row[0]))
 
-    def added_document(self, doc_id: int, fingerprints: np.ndarray, bigram_ids: np.ndarray,
-                       bigram_counts: np.ndarray) -> None:
+    def added_document(
+        self, doc_id: int, fingerprints: np.ndarray, bigram_ids: np.ndarray, bigram_counts: np.ndarray
+    ) -> None:
         self.added.append(_Added(doc_id, fingerprints, bigram_ids, bigram_counts))
 
     def finish(self) -> None:
@@ -136,7 +138,12 @@ class PostingsWriter:
         fresh = self._fresh
         total_rows = sum(r[1] for r in segments)
         dead = total_rows - sum(int(np.isin(np.frombuffer(d, "<u4"), live).sum()) for _, _, d in segments)
-        if not fresh or len(segments) >= MAX_SEGMENTS or dead > max(1000, total_rows // 4) or (not segments and len(live) > len(self.added)):
+        if (
+            not fresh
+            or len(segments) >= MAX_SEGMENTS
+            or dead > max(1000, total_rows // 4)
+            or (not segments and len(live) > len(self.added))
+        ):
             self._compact(live)
         else:
             df = np.frombuffer(_get(conn, "df"), dtype="<u4").astype(np.int64)
@@ -180,8 +187,10 @@ class PostingsWriter:
         n = len(items)
         dt = _row_dtype(n)
         docs = np.array([a.doc_id for a in items], dtype="<u4")
-        fp = np.concatenate([a.fingerprints.astype(np.uint64) << np.uint64(32) | np.uint64(r)
-                             for r, a in enumerate(items)] or [np.zeros(0, np.uint64)])
+        fp = np.concatenate(
+            [a.fingerprints.astype(np.uint64) << np.uint64(32) | np.uint64(r) for r, a in enumerate(items)]
+            or [np.zeros(0, np.uint64)]
+        )
         fp.sort()
         hashes = (fp >> np.uint64(32)).astype("<u4")
         fp_rows = (fp & np.uint64(0xFFFFFFFF)).astype(dt)
@@ -198,9 +207,18 @@ class PostingsWriter:
         self.store.conn.execute(
             "INSERT INTO postings_segments (rows, df_version, docs, norms, fp_hashes, fp_rows, bg_indptr, bg_rows, "
             "bg_counts, bg_overflow) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (n, version, docs.tobytes(), norms.astype("<f4").tobytes(), hashes.tobytes(), fp_rows.tobytes(),
-             csc.indptr.astype("<u4").tobytes(), csc.indices.astype(dt).tobytes(),
-             np.minimum(col_counts, 255).astype("u1").tobytes(), overflow.tobytes()),
+            (
+                n,
+                version,
+                docs.tobytes(),
+                norms.astype("<f4").tobytes(),
+                hashes.tobytes(),
+                fp_rows.tobytes(),
+                csc.indptr.astype("<u4").tobytes(),
+                csc.indices.astype(dt).tobytes(),
+                np.minimum(col_counts, 255).astype("u1").tobytes(),
+                overflow.tobytes(),
+            ),
         )
 
 
@@ -255,9 +273,19 @@ class LazyRetriever(Retriever):
             with conn.blobopen("postings_segments", "fp_hashes", rowid, readonly=True) as blob:
                 hashes = np.frombuffer(blob.read(), dtype="<u4")
             ov = np.frombuffer(overflow, dtype="<u4").reshape(-1, 2)
-            self.segments.append(_Segment(rowid, rows, version, docs, live_row, np.frombuffer(norms, "<f4"), hashes,
-                                          np.frombuffer(ptr, dtype="<u4").astype(np.int64),
-                                          {int(i): int(c) for i, c in ov}))
+            self.segments.append(
+                _Segment(
+                    rowid,
+                    rows,
+                    version,
+                    docs,
+                    live_row,
+                    np.frombuffer(norms, "<f4"),
+                    hashes,
+                    np.frombuffer(ptr, dtype="<u4").astype(np.int64),
+                    {int(i): int(c) for i, c in ov},
+                )
+            )
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -321,7 +349,11 @@ class LazyRetriever(Retriever):
             rows = self._ranges(seg, "bg_rows", starts, ends, _row_dtype(seg.rows)).astype(np.int64)
             c = self._ranges(seg, "bg_counts", starts, ends, "u1").astype(np.int64)
             if seg.overflow:
-                offsets = np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist())]) if len(c) else np.zeros(0, np.int64)
+                offsets = (
+                    np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist())])
+                    if len(c)
+                    else np.zeros(0, np.int64)
+                )
                 big = np.flatnonzero(c == 255)
                 for k in big.tolist():
                     c[k] = seg.overflow.get(int(offsets[k]), 255)
@@ -340,8 +372,9 @@ class LazyRetriever(Retriever):
         short = np.argsort(-scores, kind="stable")[:SHORTLIST]
         qmap = dict(zip(ids.tolist(), q.tolist()))
         for row in short.tolist():
-            got = self.store.conn.execute("SELECT bigram_ids, bigram_counts FROM features WHERE doc_id=?",
-                                          (int(self.doc_ids[row]),)).fetchone()
+            got = self.store.conn.execute(
+                "SELECT bigram_ids, bigram_counts FROM features WHERE doc_id=?", (int(self.doc_ids[row]),)
+            ).fetchone()
             if got is None:
                 continue
             from dupcheck.store import unpack
@@ -370,6 +403,8 @@ class LazyRetriever(Retriever):
             return np.zeros(0, np.uint32), np.zeros(0, np.int32)
         if len(hashes) == 1:
             return hashes[0].astype(np.uint32), owners[0]
-        key = np.concatenate([h.astype(np.uint64) << np.uint64(32) | o.astype(np.uint64) for h, o in zip(hashes, owners)])
+        key = np.concatenate(
+            [h.astype(np.uint64) << np.uint64(32) | o.astype(np.uint64) for h, o in zip(hashes, owners)]
+        )
         key.sort()
         return (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.int32)

@@ -112,8 +112,9 @@ class Report:
             "flagged": self.flagged,
             "corpus": self.corpus,
             "checked_at": self.checked_at,
-            "sources": [{**asdict(s), "rate": round(s.rate, 6), "other_versions": list(s.other_versions)}
-                        for s in self.sources],
+            "sources": [
+                {**asdict(s), "rate": round(s.rate, 6), "other_versions": list(s.other_versions)} for s in self.sources
+            ],
             "passages": [{**asdict(p), "similarity": round(p.similarity, 4)} for p in self.passages],
             "format_elements": {
                 "kept": self.keep_format_elements,

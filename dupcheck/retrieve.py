@@ -40,8 +40,17 @@ class Candidate:
 class Retriever:
     """In-memory retrieval structures built from an index's stored features."""
 
-    def __init__(self, doc_ids: np.ndarray, hashes: np.ndarray, owners: np.ndarray, tfidf: sp.csc_matrix | None,
-                 idf: np.ndarray | None, scheme: Scheme, *, max_df: int) -> None:
+    def __init__(
+        self,
+        doc_ids: np.ndarray,
+        hashes: np.ndarray,
+        owners: np.ndarray,
+        tfidf: sp.csc_matrix | None,
+        idf: np.ndarray | None,
+        scheme: Scheme,
+        *,
+        max_df: int,
+    ) -> None:
         self.doc_ids = doc_ids  # row → document id
         self.hashes = hashes  # sorted uint32 fingerprints
         self.owners = owners  # row of the document owning each fingerprint
@@ -51,7 +60,7 @@ class Retriever:
         self.max_df = max_df
 
     @classmethod
-    def build(cls, features, scheme: Scheme) -> "Retriever":
+    def build(cls, features, scheme: Scheme) -> Retriever:
         """``features``: iterable of (doc id, fingerprints, bigram ids, bigram counts)."""
         doc_ids, fps, ids, counts, indptr = [], [], [], [], [0]
         for row, (doc_id, fp, b_ids, b_counts) in enumerate(features):
@@ -69,7 +78,11 @@ class Retriever:
         hashes = (postings >> np.uint64(32)).astype(np.uint32)
         owner = (postings & np.uint64(0xFFFFFFFF)).astype(np.int32)
         matrix = sp.csr_matrix(
-            (np.concatenate(counts).astype(np.float32), np.concatenate(ids).astype(np.int32), np.array(indptr, dtype=np.int64)),
+            (
+                np.concatenate(counts).astype(np.float32),
+                np.concatenate(ids).astype(np.int32),
+                np.array(indptr, dtype=np.int64),
+            ),
             shape=(n, scheme.bigrams),
         )
         idf = smooth_idf(np.bincount(matrix.indices, minlength=scheme.bigrams), n)
@@ -125,12 +138,22 @@ class Retriever:
         ids, counts = bigram_features(codes, self.scheme)
         if len(ids) == 0:
             return np.zeros(len(self.doc_ids))
-        query = sp.csr_matrix((counts.astype(np.float32), ids.astype(np.int32), [0, len(ids)]), shape=(1, self.scheme.bigrams))
+        query = sp.csr_matrix(
+            (counts.astype(np.float32), ids.astype(np.int32), [0, len(ids)]), shape=(1, self.scheme.bigrams)
+        )
         vector = weigh(query, self.idf)
         return np.asarray(self.tfidf[:, vector.indices] @ vector.data).ravel()
 
-    def candidates(self, codes: np.ndarray, *, limit: int = 8, by_cosine: int = 3, min_containment: float = 0.002,
-                   min_gain: float = 0.002, max_cover: int = 32) -> list[Candidate]:
+    def candidates(
+        self,
+        codes: np.ndarray,
+        *,
+        limit: int = 8,
+        by_cosine: int = 3,
+        min_containment: float = 0.002,
+        min_gain: float = 0.002,
+        max_cover: int = 32,
+    ) -> list[Candidate]:
         """The documents worth aligning: the best by containment, then a greedy cover, plus the best few by cosine.
 
         The first ``limit`` documents by containment come first. A library often holds a family of
@@ -156,8 +179,15 @@ class Retriever:
         return [Candidate(int(self.doc_ids[r]), float(contained[r]), float(cosine[r])) for r in chosen]
 
 
-def greedy_cover(retriever: Retriever, codes: np.ndarray, *, min_gain: float, max_chosen: int,
-                 min_positions: int = 3, max_positions: int = 16) -> list[int]:
+def greedy_cover(
+    retriever: Retriever,
+    codes: np.ndarray,
+    *,
+    min_gain: float,
+    max_chosen: int,
+    min_positions: int = 3,
+    max_positions: int = 16,
+) -> list[int]:
     """Document rows chosen greedily by the draft positions they explain that no chosen row explains.
 
     Stops when the best row adds fewer than ``min_gain`` of the draft's positions (at least

@@ -42,7 +42,7 @@ class RunRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RunRecord":
+    def from_dict(cls, d: dict) -> RunRecord:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})
 
@@ -64,8 +64,15 @@ def index_digest(rows: list[tuple[str, str]], metadata: list[tuple] = ()) -> str
 # ---------------------------------------------------------------------------------------------
 # Comparing two reports (their JSON forms)
 
-_FIGURES = ("total_chars", "copied_chars", "copy_rate", "copy_rate_excluding_quotes", "max_source_rate", "flagged",
-            "exact13_rate")
+_FIGURES = (
+    "total_chars",
+    "copied_chars",
+    "copy_rate",
+    "copy_rate_excluding_quotes",
+    "max_source_rate",
+    "flagged",
+    "exact13_rate",
+)
 
 
 def compare(old: dict, new: dict) -> list[str]:
@@ -73,12 +80,16 @@ def compare(old: dict, new: dict) -> list[str]:
     out = []
     ro, rn = old.get("run_record") or {}, new.get("run_record") or {}
     if ro.get("draft_sha256") != rn.get("draft_sha256"):
-        out.append(f"送审稿内容已变化：SHA-256 {ro.get('draft_sha256', '—')[:16]}… → {rn.get('draft_sha256', '')[:16]}…，"
-                   f"{ro.get('draft_bytes')} → {rn.get('draft_bytes')} 字节")
+        out.append(
+            f"送审稿内容已变化：SHA-256 {ro.get('draft_sha256', '—')[:16]}… → {rn.get('draft_sha256', '')[:16]}…，"
+            f"{ro.get('draft_bytes')} → {rn.get('draft_bytes')} 字节"
+        )
     if ro.get("index_digest") != rn.get("index_digest"):
-        out.append(f"比对库内容已变化：{ro.get('index_name')}（{ro.get('index_documents')} 篇）→ "
-                   f"{rn.get('index_name')}（{rn.get('index_documents')} 篇），摘要 {str(ro.get('index_digest'))[:16]}… → "
-                   f"{str(rn.get('index_digest'))[:16]}…")
+        out.append(
+            f"比对库内容已变化：{ro.get('index_name')}（{ro.get('index_documents')} 篇）→ "
+            f"{rn.get('index_name')}（{rn.get('index_documents')} 篇），摘要 {str(ro.get('index_digest'))[:16]}… → "
+            f"{str(rn.get('index_digest'))[:16]}…"
+        )
     for key, label in (("dupcheck_version", "dupcheck 版本"), ("scheme", "指纹方案"), ("align", "对齐参数")):
         if ro.get(key) != rn.get(key):
             out.append(f"{label}不同：{ro.get(key)} → {rn.get(key)}")
@@ -94,12 +105,23 @@ def compare(old: dict, new: dict) -> list[str]:
 
     def passages(d: dict) -> set:
         paths = {s["id"]: s["path"] for s in d.get("sources", [])}
-        return {(p["draft_start"], p["draft_end"], paths.get(p["source_id"], p["source_id"]), p["source_start"],
-                 p["source_end"], p["kind"]) for p in d.get("passages", [])}
+        return {
+            (
+                p["draft_start"],
+                p["draft_end"],
+                paths.get(p["source_id"], p["source_id"]),
+                p["source_start"],
+                p["source_end"],
+                p["kind"],
+            )
+            for p in d.get("passages", [])
+        }
 
     po, pn = passages(old), passages(new)
     if po != pn:
-        out.append(f"复制片段不同：原 {len(po)} 处、现 {len(pn)} 处，其中 {len(po - pn)} 处不再出现、{len(pn - po)} 处新出现")
+        out.append(
+            f"复制片段不同：原 {len(po)} 处、现 {len(pn)} 处，其中 {len(po - pn)} 处不再出现、{len(pn - po)} 处新出现"
+        )
     am_o, am_n = (old.get("article_map") or {}).get("summary"), (new.get("article_map") or {}).get("summary")
     if am_o != am_n:
         out.append(f"条文对照不同：{am_o} → {am_n}")
@@ -144,15 +166,21 @@ def run(args) -> int:
     if record is None:
         raise DupcheckError(f"{args.report}: 报告没有检测记录（run_record），无法复核；请用新版 dupcheck 重新检测")
     with _open_index(args.db) as index:
-        report = index.check(args.draft, threshold=record.threshold, keep_format_elements=record.keep_format_elements,
-                             as_of=record.as_of or None)
+        report = index.check(
+            args.draft,
+            threshold=record.threshold,
+            keep_format_elements=record.keep_format_elements,
+            as_of=record.as_of or None,
+        )
     new = report.to_dict()
     new["path"] = old.get("path")
     differences = compare(old, new)
     rn = new["run_record"]
     if not differences:
-        print(f"复核一致：{args.draft} 的检测结果与报告相同（总文字复制比 {new['copy_rate'] * 100:.1f}%，"
-              f"比对库 {rn['index_name']} {rn['index_documents']} 篇，dupcheck {rn['dupcheck_version']}）。")
+        print(
+            f"复核一致：{args.draft} 的检测结果与报告相同（总文字复制比 {new['copy_rate'] * 100:.1f}%，"
+            f"比对库 {rn['index_name']} {rn['index_documents']} 篇，dupcheck {rn['dupcheck_version']}）。"
+        )
         return 0
     print(f"复核不一致：{args.draft} 的检测结果与报告不同（报告时间 {old.get('checked_at')}）：")
     for line in differences:
@@ -161,4 +189,4 @@ def run(args) -> int:
     return 1
 
 
-__all__ = ["RunRecord", "compare", "draft_digest", "index_digest", "add_parser", "run"]
+__all__ = ["RunRecord", "add_parser", "compare", "draft_digest", "index_digest", "run"]

@@ -82,7 +82,7 @@ class Terminated(BaseException):
 def install_sigterm() -> None:
     """Turn SIGTERM into :class:`Terminated` (main thread only; a no-op elsewhere)."""
 
-    def handler(signum, frame):  # noqa: ARG001
+    def handler(signum, frame):
         raise Terminated()
 
     with contextlib.suppress(ValueError):  # not the main thread

@@ -35,7 +35,7 @@ import sys
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
@@ -50,16 +50,21 @@ CANDIDATE_LIMIT, CANDIDATE_BY_COSINE, MIN_CONTAINMENT, MIN_COSINE = 8, 3, 0.002,
 
 # -- the session ---------------------------------------------------------------------------------
 
+
 def require_spark() -> None:
     """A one-line error (in Chinese, for the clerk) when pyspark or Java is missing."""
     try:
         import pyarrow  # noqa: F401
         import pyspark  # noqa: F401
     except ImportError:
-        raise DupcheckError("未安装 Spark 组件：请运行 pip install 'dupcheck[spark]'（需要 pyspark 与 pyarrow）") from None
+        raise DupcheckError(
+            "未安装 Spark 组件：请运行 pip install 'dupcheck[spark]'（需要 pyspark 与 pyarrow）"
+        ) from None
     java_home = os.environ.get("JAVA_HOME")
     if not (java_home and Path(java_home, "bin", "java").exists()) and not shutil.which("java"):
-        raise DupcheckError("未找到 Java：Spark 需要 Java 17（Debian: apt-get install openjdk-17-jre-headless，或设置 JAVA_HOME）")
+        raise DupcheckError(
+            "未找到 Java：Spark 需要 Java 17（Debian: apt-get install openjdk-17-jre-headless，或设置 JAVA_HOME）"
+        )
 
 
 def session(master: str = "local[*]", *, shuffle_partitions: int | None = None, app: str = "dupcheck"):
@@ -68,12 +73,15 @@ def session(master: str = "local[*]", *, shuffle_partitions: int | None = None, 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    builder = (SparkSession.builder.master(master).appName(app)
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               # The default 1 GB driver could not build the broadcast side of a join at 5 M characters.
-               .config("spark.driver.memory", os.environ.get("DUPCHECK_SPARK_DRIVER_MEMORY", "4g")))
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # The default 1 GB driver could not build the broadcast side of a join at 5 M characters.
+        .config("spark.driver.memory", os.environ.get("DUPCHECK_SPARK_DRIVER_MEMORY", "4g"))
+    )
     if shuffle_partitions is None and master.startswith("local"):
         shuffle_partitions = 4 * (os.cpu_count() or 1)  # not 200: one machine, small tasks cost more than they split
     if shuffle_partitions:
@@ -81,7 +89,9 @@ def session(master: str = "local[*]", *, shuffle_partitions: int | None = None, 
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: Java missing or broken
-        raise DupcheckError(f"无法启动 Spark（{str(exc).splitlines()[0][:200]}）：请检查 Java 17 与 JAVA_HOME") from None
+        raise DupcheckError(
+            f"无法启动 Spark（{str(exc).splitlines()[0][:200]}）：请检查 Java 17 与 JAVA_HOME"
+        ) from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -94,7 +104,7 @@ DOC_SCHEMA = "id long, path string, title string, text string"
 def _order_key(relative: str) -> tuple:
     """The position of a file in :func:`dupcheck.api.find_documents` (os.walk, sorted, files first)."""
     parts = PurePosixPath(relative).parts
-    return tuple((1, d) for d in parts[:-1]) + ((0, parts[-1]),)
+    return (*tuple((1, d) for d in parts[:-1]), (0, parts[-1]))
 
 
 def _local_path(uri: str) -> str:
@@ -149,8 +159,8 @@ def read_documents(spark, source: str) -> Documents:
 
 
 def _read_folder(spark, root: str):
-    from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes
     from dupcheck.errors import InputError
+    from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes
     from dupcheck.pipeline import title_of
 
     base = str(Path(root))
@@ -185,7 +195,13 @@ def _read_jsonl(spark, source: str):
                 r = json.loads(line)
                 path, text = r["path"], r["text"]
             except (ValueError, KeyError, TypeError):
-                yield ("skip", None, f"{source}:{n + 1}", None, "不是语料记录 (not a corpus record: JSON with path, title, text)")
+                yield (
+                    "skip",
+                    None,
+                    f"{source}:{n + 1}",
+                    None,
+                    "不是语料记录 (not a corpus record: JSON with path, title, text)",
+                )
                 continue
             yield ("doc", n, path, r.get("title") or title_of(text, path), text)
 
@@ -225,6 +241,7 @@ def _from_index(spark, index) -> Documents:
 
 # -- features (mapInArrow: Spark's Arrow mapPartitions) ------------------------------------------
 
+
 def _postings_fn(scheme, *, with_bigrams: bool = False):
     """(doc, fp) rows from :func:`document_features`; with bigrams, one row per document instead."""
 
@@ -243,18 +260,22 @@ def _postings_fn(scheme, *, with_bigrams: bool = False):
                 bids.append(f.bigram_ids.astype(np.int32))
                 bcounts.append(f.bigram_counts.astype(np.int32))
             if with_bigrams:
-                yield pa.RecordBatch.from_pydict({
-                    "doc": pa.array(docs, pa.int64()),
-                    "fps": _list_array(fps, pa.int64()),
-                    "bids": _list_array(bids, pa.int32()),
-                    "bcounts": _list_array(bcounts, pa.int32()),
-                })
+                yield pa.RecordBatch.from_pydict(
+                    {
+                        "doc": pa.array(docs, pa.int64()),
+                        "fps": _list_array(fps, pa.int64()),
+                        "bids": _list_array(bids, pa.int32()),
+                        "bcounts": _list_array(bcounts, pa.int32()),
+                    }
+                )
             else:
                 lengths = [len(a) for a in fps]
-                yield pa.RecordBatch.from_pydict({
-                    "doc": pa.array(np.repeat(np.array(docs, dtype=np.int64), lengths)),
-                    "fp": pa.array(np.concatenate(fps) if fps else np.zeros(0, np.int64)),
-                })
+                yield pa.RecordBatch.from_pydict(
+                    {
+                        "doc": pa.array(np.repeat(np.array(docs, dtype=np.int64), lengths)),
+                        "fp": pa.array(np.concatenate(fps) if fps else np.zeros(0, np.int64)),
+                    }
+                )
 
     return run
 
@@ -280,8 +301,18 @@ def max_df_of(n_documents: int) -> int:
 
 # -- audit ---------------------------------------------------------------------------------------
 
-def candidate_pairs(spark, docs: Documents, post, *, min_share: float, threshold: float, k: int,
-                    max_df: int | None = None, min_shared: int = 3):
+
+def candidate_pairs(
+    spark,
+    docs: Documents,
+    post,
+    *,
+    min_share: float,
+    threshold: float,
+    k: int,
+    max_df: int | None = None,
+    min_shared: int = 3,
+):
     """DataFrame ``(a, b)``, a < b: the pairs :func:`dupcheck.audit.candidate_pairs` plus
     :func:`dupcheck.audit.short_document_pairs` choose, computed with joins."""
     from pyspark.sql import functions as F
@@ -297,14 +328,20 @@ def candidate_pairs(spark, docs: Documents, post, *, min_share: float, threshold
     rare = post.join(df.filter(F.col("df") <= max_df).select("fp"), "fp")
     ids = docs.frame.select(F.col("id").alias("doc"))
     size_all = ids.join(post.groupBy("doc").agg(F.count("*").alias("size_all")), "doc", "left")
-    sizes = (size_all.join(rare.groupBy("doc").agg(F.count("*").alias("size")), "doc", "left")
-             .fillna(0, ["size", "size_all"]).persist())
+    sizes = (
+        size_all.join(rare.groupBy("doc").agg(F.count("*").alias("size")), "doc", "left")
+        .fillna(0, ["size", "size_all"])
+        .persist()
+    )
 
     def chosen(shared, size_col):
         s = sizes.select("doc", F.col(size_col).alias("s"))
-        shared = (shared.join(s.withColumnRenamed("doc", "a").withColumnRenamed("s", "sa"), "a")
-                  .join(s.withColumnRenamed("doc", "b").withColumnRenamed("s", "sb"), "b"))
-        share = F.greatest(F.col("c") / F.greatest(F.col("sa"), F.lit(1)), F.col("c") / F.greatest(F.col("sb"), F.lit(1)))
+        shared = shared.join(s.withColumnRenamed("doc", "a").withColumnRenamed("s", "sa"), "a").join(
+            s.withColumnRenamed("doc", "b").withColumnRenamed("s", "sb"), "b"
+        )
+        share = F.greatest(
+            F.col("c") / F.greatest(F.col("sa"), F.lit(1)), F.col("c") / F.greatest(F.col("sb"), F.lit(1))
+        )
         return shared.filter((F.col("c") >= min_shared) & (share >= min_share)).select("a", "b")
 
     # Pairs on rare fingerprints: the self-join (the audit's main shuffle), counted per pair.
@@ -312,10 +349,16 @@ def candidate_pairs(spark, docs: Documents, post, *, min_share: float, threshold
     shared = ra.join(rb, "fp").filter(F.col("a") < F.col("b")).groupBy("a", "b").agg(F.count("*").alias("c"))
     found = [chosen(shared, "size")]
     # Weak documents (mostly boilerplate, or short) are compared on all their fingerprints.
-    weak = sizes.filter((F.col("size") < 0.5 * F.col("size_all")) | (F.col("size_all") < SHORT_FINGERPRINTS)).select("doc")
+    weak = sizes.filter((F.col("size") < 0.5 * F.col("size_all")) | (F.col("size_all") < SHORT_FINGERPRINTS)).select(
+        "doc"
+    )
     wa = post.join(weak, "doc").withColumnRenamed("doc", "w")
-    wshared = (wa.join(post.withColumnRenamed("doc", "o"), "fp").filter(F.col("w") != F.col("o"))
-               .groupBy("w", "o").agg(F.count("*").alias("c")))
+    wshared = (
+        wa.join(post.withColumnRenamed("doc", "o"), "fp")
+        .filter(F.col("w") != F.col("o"))
+        .groupBy("w", "o")
+        .agg(F.count("*").alias("c"))
+    )
     wpairs = chosen(wshared.withColumnRenamed("w", "a").withColumnRenamed("o", "b"), "size_all")
     found.append(wpairs.select(F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b")))
     # Short documents are screened on all their k-grams against every document.
@@ -324,8 +367,13 @@ def candidate_pairs(spark, docs: Documents, post, *, min_share: float, threshold
         grams = docs.frame.select("id", "text").mapInArrow(_screen_fn(k), "doc long, g long")
         sg = grams.join(short, "doc").withColumnRenamed("doc", "s").persist()
         total = sg.groupBy("s").agg(F.count("*").alias("t"))
-        hits = (sg.join(grams.withColumnRenamed("doc", "o"), "g").filter(F.col("s") != F.col("o"))
-                .groupBy("s", "o").agg(F.count("*").alias("c")).join(total, "s"))
+        hits = (
+            sg.join(grams.withColumnRenamed("doc", "o"), "g")
+            .filter(F.col("s") != F.col("o"))
+            .groupBy("s", "o")
+            .agg(F.count("*").alias("c"))
+            .join(total, "s")
+        )
         spairs = hits.filter(F.col("c") / F.col("t") >= threshold / 5)
         found.append(spairs.select(F.least("s", "o").alias("a"), F.greatest("s", "o").alias("b")))
     out = found[0]
@@ -350,10 +398,12 @@ def _screen_fn(k: int):
                 g = np.unique(kgram_hashes(codepoints(match_key(text).text), k, Scheme.seed)).astype(np.int64)
                 docs.append(np.full(len(g), doc, dtype=np.int64))
                 grams.append(g)
-            yield pa.RecordBatch.from_pydict({
-                "doc": pa.array(np.concatenate(docs) if docs else np.zeros(0, np.int64)),
-                "g": pa.array(np.concatenate(grams) if grams else np.zeros(0, np.int64)),
-            })
+            yield pa.RecordBatch.from_pydict(
+                {
+                    "doc": pa.array(np.concatenate(docs) if docs else np.zeros(0, np.int64)),
+                    "g": pa.array(np.concatenate(grams) if grams else np.zeros(0, np.int64)),
+                }
+            )
 
     return run
 
@@ -381,7 +431,9 @@ def _align_partition(params):
     return run
 
 
-PAIR_SCHEMA = "a long, b long, rate_ab double, rate_ba double, shared_chars_a long, shared_chars_b long, longest_passage long"
+PAIR_SCHEMA = (
+    "a long, b long, rate_ab double, rate_ba double, shared_chars_a long, shared_chars_b long, longest_passage long"
+)
 
 
 @dataclass(frozen=True)
@@ -395,8 +447,9 @@ class SparkAudit:
     skipped: tuple
 
 
-def audit(spark, docs: Documents, *, threshold: float = 0.5, candidate_share: float | None = None,
-          max_df: int | None = None) -> SparkAudit:
+def audit(
+    spark, docs: Documents, *, threshold: float = 0.5, candidate_share: float | None = None, max_df: int | None = None
+) -> SparkAudit:
     """:func:`dupcheck.audit.audit_index` on Spark: same candidates, same kernel, same pairs."""
     from pyspark.sql import functions as F
 
@@ -407,21 +460,36 @@ def audit(spark, docs: Documents, *, threshold: float = 0.5, candidate_share: fl
     threshold = check_threshold(threshold)
     params, scheme = AlignParams(), Scheme.current()
     share = candidate_share if candidate_share is not None else max(0.02, threshold / 4)
-    cands = candidate_pairs(spark, docs, postings(docs, scheme), min_share=share, threshold=threshold,
-                            k=params.k, max_df=max_df).persist()
+    cands = candidate_pairs(
+        spark, docs, postings(docs, scheme), min_share=share, threshold=threshold, k=params.k, max_df=max_df
+    ).persist()
     total = cands.count()
     text = docs.frame.select("id", "text")
-    joined = (cands.join(text.withColumnRenamed("id", "a").withColumnRenamed("text", "text_a"), "a")
-              .join(text.withColumnRenamed("id", "b").withColumnRenamed("text", "text_b"), "b"))
+    joined = cands.join(text.withColumnRenamed("id", "a").withColumnRenamed("text", "text_a"), "a").join(
+        text.withColumnRenamed("id", "b").withColumnRenamed("text", "text_b"), "b"
+    )
     rates = spark.createDataFrame(joined.rdd.mapPartitions(_align_partition(params)), PAIR_SCHEMA)
     meta = docs.frame.select("id", "path", "title")
-    over = (rates.filter(F.greatest("rate_ab", "rate_ba") >= threshold)
-            .join(meta.select(F.col("id").alias("a"), F.col("path").alias("path_a"), F.col("title").alias("title_a")), "a")
-            .join(meta.select(F.col("id").alias("b"), F.col("path").alias("path_b"), F.col("title").alias("title_b")), "b")
-            .select("a", "b", "path_a", "path_b", "title_a", "title_b", "rate_ab", "rate_ba", "shared_chars_a",
-                    "shared_chars_b", "longest_passage")
-            .orderBy(F.desc(F.greatest("rate_ab", "rate_ba")), "a", "b")
-            .persist())
+    over = (
+        rates.filter(F.greatest("rate_ab", "rate_ba") >= threshold)
+        .join(meta.select(F.col("id").alias("a"), F.col("path").alias("path_a"), F.col("title").alias("title_a")), "a")
+        .join(meta.select(F.col("id").alias("b"), F.col("path").alias("path_b"), F.col("title").alias("title_b")), "b")
+        .select(
+            "a",
+            "b",
+            "path_a",
+            "path_b",
+            "title_a",
+            "title_b",
+            "rate_ab",
+            "rate_ba",
+            "shared_chars_a",
+            "shared_chars_b",
+            "longest_passage",
+        )
+        .orderBy(F.desc(F.greatest("rate_ab", "rate_ba")), "a", "b")
+        .persist()
+    )
     return SparkAudit(threshold, docs.count, total, over, docs.skipped)
 
 
@@ -434,7 +502,9 @@ def groups_of(edges: list[tuple[int, int]]) -> tuple[tuple[int, ...], ...]:
         return ()
     ids = np.unique(np.array(edges, dtype=np.int64))
     a, b = (np.searchsorted(ids, np.array(col, dtype=np.int64)) for col in zip(*edges))
-    _, labels = connected_components(sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids), len(ids))), directed=False)
+    _, labels = connected_components(
+        sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids), len(ids))), directed=False
+    )
     found: dict[int, list[int]] = {}
     for d, label in zip(ids.tolist(), labels.tolist()):
         found.setdefault(label, []).append(d)
@@ -446,8 +516,9 @@ def audit_result(result: SparkAudit):
     from dupcheck.audit import AuditPair, AuditResult
 
     pairs = tuple(AuditPair(**row.asDict()) for row in result.pairs.collect())
-    return AuditResult(result.threshold, result.documents, result.candidates, pairs,
-                       groups_of([(p.a, p.b) for p in pairs]))
+    return AuditResult(
+        result.threshold, result.documents, result.candidates, pairs, groups_of([(p.a, p.b) for p in pairs])
+    )
 
 
 def write_audit(spark, result: SparkAudit, out: str, fmt: str) -> int:
@@ -475,7 +546,9 @@ def run_audit(args) -> int:
     from dupcheck.render.audit import render_audit
 
     if not args.source or args.db:
-        raise DupcheckError("audit --engine spark 需要一个文件夹、JSONL 或 Parquet 语料 (a folder, .jsonl or .parquet; not --db)")
+        raise DupcheckError(
+            "audit --engine spark 需要一个文件夹、JSONL 或 Parquet 语料 (a folder, .jsonl or .parquet; not --db)"
+        )
     if args.format == "parquet" and not args.out:
         raise DupcheckError("--format parquet 需要 --out 文件夹 (Parquet is written to the --out folder)")
     threshold = args.threshold if args.threshold is not None else _env_threshold(0.5)
@@ -487,8 +560,11 @@ def run_audit(args) -> int:
     if args.out:
         n_groups = write_audit(spark, result, args.out, args.format if args.format != "text" else "json")
         n_pairs = result.pairs.count()
-        print(f"批量查重 (audit, spark): {result.documents} 篇文档, 精确比对 {result.candidates} 对, "
-              f"超过阈值 {n_pairs} 对, 文档组 {n_groups} 个 → {args.out}", file=sys.stderr)
+        print(
+            f"批量查重 (audit, spark): {result.documents} 篇文档, 精确比对 {result.candidates} 对, "
+            f"超过阈值 {n_pairs} 对, 文档组 {n_groups} 个 → {args.out}",
+            file=sys.stderr,
+        )
         return 1 if n_pairs else 0
     collected = audit_result(result)
     text = render_audit(collected, args.format)
@@ -506,6 +582,7 @@ def _env_threshold(default: float) -> float:
 
 
 # -- check ---------------------------------------------------------------------------------------
+
 
 def _draft_rows(paths: list[str]):
     def run(items: Iterator) -> Iterator[tuple]:
@@ -556,20 +633,30 @@ def _cosine_fn(scheme, idf_b, drafts_b):
             if len(docs) == 0:
                 continue
             bids, counts = table.column("bids").combine_chunks(), table.column("bcounts").combine_chunks()
-            indptr = np.concatenate([[0], np.cumsum(bids.value_lengths().to_numpy(zero_copy_only=False))]).astype(np.int64)
+            indptr = np.concatenate([[0], np.cumsum(bids.value_lengths().to_numpy(zero_copy_only=False))]).astype(
+                np.int64
+            )
             flat_ids = bids.flatten().to_numpy(zero_copy_only=False).astype(np.int32)
             flat_counts = counts.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
             matrix = sp.csr_matrix((flat_counts, flat_ids, indptr), shape=(len(docs), scheme.bigrams))
-            part = Retriever(docs, np.zeros(0, np.uint32), np.zeros(0, np.int32), weigh(matrix, idf).tocsc(), idf,
-                             scheme, max_df=1)
+            part = Retriever(
+                docs, np.zeros(0, np.uint32), np.zeros(0, np.int32), weigh(matrix, idf).tocsc(), idf, scheme, max_df=1
+            )
             for n, c in codes:
                 cosine = part.cosine(c)
-                top = [int(r) for r in np.argsort(-cosine, kind="stable")[:CANDIDATE_BY_COSINE] if cosine[r] > MIN_COSINE]
+                top = [
+                    int(r) for r in np.argsort(-cosine, kind="stable")[:CANDIDATE_BY_COSINE] if cosine[r] > MIN_COSINE
+                ]
                 out_d += [n] * len(top)
                 out_doc += docs[top].tolist()
                 out_cos += [float(cosine[r]) for r in top]
-        yield pa.RecordBatch.from_pydict({"n": pa.array(out_d, pa.int64()), "doc": pa.array(out_doc, pa.int64()),
-                                          "cosine": pa.array(out_cos, pa.float64())})
+        yield pa.RecordBatch.from_pydict(
+            {
+                "n": pa.array(out_d, pa.int64()),
+                "doc": pa.array(out_doc, pa.int64()),
+                "cosine": pa.array(out_cos, pa.float64()),
+            }
+        )
 
     return run
 
@@ -583,8 +670,17 @@ def _report_fn(params, threshold: float, corpus: str, checked_at: str):
         for row in rows:
             sources = [Source.prepare(c.doc, c.text, params) for c in (row.cands or [])]
             meta = {c.doc: (c.title, c.path) for c in (row.cands or [])}
-            report = draft_report(row.text, match_key(row.text), sources, meta.__getitem__, params=params, path=row.path,
-                                  threshold=threshold, corpus=corpus, checked_at=checked_at)
+            report = draft_report(
+                row.text,
+                match_key(row.text),
+                sources,
+                meta.__getitem__,
+                params=params,
+                path=row.path,
+                threshold=threshold,
+                corpus=corpus,
+                checked_at=checked_at,
+            )
             yield (row.n, json.dumps(report.to_dict(), ensure_ascii=False), bool(report.flagged))
 
     return run
@@ -604,21 +700,37 @@ def check(spark, docs: Documents, drafts: list[str], *, threshold: float = 0.8) 
     params, scheme = AlignParams(), Scheme.current()
     sc = spark.sparkContext
     rows = sc.parallelize(list(enumerate(drafts)), max(1, min(len(drafts), sc.defaultParallelism * 2)))
-    frame = spark.createDataFrame(rows.mapPartitions(_draft_rows(drafts)), "n long, path string, text string, error string").persist()
+    frame = spark.createDataFrame(
+        rows.mapPartitions(_draft_rows(drafts)), "n long, path string, text string, error string"
+    ).persist()
     readable = frame.filter(F.col("error").isNull()).select("n", "path", "text").persist()
     n_docs = docs.count
     # Containment: the draft's k-gram hashes joined against the corpus' rare fingerprints.
-    features = docs.frame.select("id", "path", "text").mapInArrow(
-        _postings_fn(scheme, with_bigrams=True), "doc long, fps array<long>, bids array<int>, bcounts array<int>").persist()
+    features = (
+        docs.frame.select("id", "path", "text")
+        .mapInArrow(
+            _postings_fn(scheme, with_bigrams=True), "doc long, fps array<long>, bids array<int>, bcounts array<int>"
+        )
+        .persist()
+    )
     post = features.select("doc", F.explode("fps").alias("fp"))
     max_df = max_df_of(n_docs)
     rare = post.join(post.groupBy("fp").agg(F.count("*").alias("df")).filter(F.col("df") <= max_df).select("fp"), "fp")
-    hashes = spark.createDataFrame(readable.rdd.mapPartitions(_draft_hashes(scheme)), "n long, fp long, w long, total long")
-    contained = (hashes.join(rare, "fp").groupBy("n", "doc")
-                 .agg((F.sum("w") / F.first("total")).alias("containment"))
-                 .filter(F.col("containment") >= MIN_CONTAINMENT))
+    hashes = spark.createDataFrame(
+        readable.rdd.mapPartitions(_draft_hashes(scheme)), "n long, fp long, w long, total long"
+    )
+    contained = (
+        hashes.join(rare, "fp")
+        .groupBy("n", "doc")
+        .agg((F.sum("w") / F.first("total")).alias("containment"))
+        .filter(F.col("containment") >= MIN_CONTAINMENT)
+    )
     by_containment = Window.partitionBy("n").orderBy(F.desc("containment"), "doc")
-    chosen = contained.withColumn("r", F.row_number().over(by_containment)).filter(F.col("r") <= CANDIDATE_LIMIT).select("n", "doc")
+    chosen = (
+        contained.withColumn("r", F.row_number().over(by_containment))
+        .filter(F.col("r") <= CANDIDATE_LIMIT)
+        .select("n", "doc")
+    )
     # Cosine: the idf from the corpus' bigram document frequencies, then a scan of the corpus partitions.
     df_rows = features.select(F.explode("bids").alias("b")).groupBy("b").count().collect()
     dfreq = np.zeros(scheme.bigrams, dtype=np.int64)
@@ -626,19 +738,26 @@ def check(spark, docs: Documents, drafts: list[str], *, threshold: float = 0.8) 
         dfreq[r["b"]] = r["count"]
     idf_b = sc.broadcast(smooth_idf(dfreq, n_docs))
     drafts_b = sc.broadcast([(r.n, r.text) for r in readable.select("n", "text").collect()])
-    cos = features.select("doc", "bids", "bcounts").mapInArrow(_cosine_fn(scheme, idf_b, drafts_b), "n long, doc long, cosine double")
+    cos = features.select("doc", "bids", "bcounts").mapInArrow(
+        _cosine_fn(scheme, idf_b, drafts_b), "n long, doc long, cosine double"
+    )
     by_cosine = Window.partitionBy("n").orderBy(F.desc("cosine"), "doc")
-    cos_top = cos.withColumn("r", F.row_number().over(by_cosine)).filter(F.col("r") <= CANDIDATE_BY_COSINE).select("n", "doc")
+    cos_top = (
+        cos.withColumn("r", F.row_number().over(by_cosine)).filter(F.col("r") <= CANDIDATE_BY_COSINE).select("n", "doc")
+    )
     cands = chosen.union(cos_top).distinct()
     # Alignment and crediting, one draft a row, on the executors.
     sources = cands.join(docs.frame.withColumnRenamed("id", "doc"), "doc")
     grouped = sources.groupBy("n").agg(F.collect_list(F.struct("doc", "path", "title", "text")).alias("cands"))
     work = readable.join(grouped, "n", "left")
-    checked_at = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    checked_at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
     reports = work.rdd.mapPartitions(_report_fn(params, threshold, docs.name, checked_at))
     out = spark.createDataFrame(reports, "n long, report string, flagged boolean")
     errors = frame.filter(F.col("error").isNotNull()).select(
-        "n", F.to_json(F.struct(F.lit(SCHEMA_VERSION).alias("schema"), "path", F.col("error"))).alias("report"), F.lit(False).alias("flagged"))
+        "n",
+        F.to_json(F.struct(F.lit(SCHEMA_VERSION).alias("schema"), "path", F.col("error"))).alias("report"),
+        F.lit(False).alias("flagged"),
+    )
     for row in out.union(errors).orderBy("n").toLocalIterator():
         yield json.loads(row.report)
 

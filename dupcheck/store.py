@@ -24,7 +24,7 @@ import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,9 +116,18 @@ class PackedDocument:
     bigram_counts: bytes  # packed uint32
 
     @classmethod
-    def of(cls, f: "DocumentFeatures") -> "PackedDocument":
-        return cls(f.path, f.title, f.sha256, len(f.text), f.key_chars, zlib.compress(f.text.encode("utf-8"), 1),
-                   pack(f.fingerprints, level=0), pack(f.bigram_ids), pack(f.bigram_counts))
+    def of(cls, f: DocumentFeatures) -> PackedDocument:
+        return cls(
+            f.path,
+            f.title,
+            f.sha256,
+            len(f.text),
+            f.key_chars,
+            zlib.compress(f.text.encode("utf-8"), 1),
+            pack(f.fingerprints, level=0),
+            pack(f.bigram_ids),
+            pack(f.bigram_counts),
+        )
 
 
 class Store:
@@ -145,7 +154,7 @@ class Store:
                 self.lock_timeout = max(0.0, float(env))
 
     @classmethod
-    def open(cls, path: str | Path, scheme: dict, *, create: bool = True) -> "Store":
+    def open(cls, path: str | Path, scheme: dict, *, create: bool = True) -> Store:
         """Open the index at ``path``; ``create=False``: it must exist (a reader)."""
         path = os.fspath(path)
         memory = path == ":memory:"
@@ -156,7 +165,7 @@ class Store:
             raise IndexFormatError(f"{path}: 是文件夹，不是索引文件（--db 应指向一个文件）")
         if exists and not os.access(path, os.R_OK):
             raise StoreError(f"{path}: 无权读取索引文件（请检查文件权限）")
-        writable = memory or (os.access(path, os.W_OK) if exists else True) and _folder_writable(path)
+        writable = memory or ((os.access(path, os.W_OK) if exists else True) and _folder_writable(path))
         if not writable and create:
             raise IndexReadOnlyError(f"{path}: 索引文件或其所在文件夹只读，无法写入（请检查权限，或换一个 --db）")
         if not memory and not exists:
@@ -179,7 +188,9 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             if store._pending(tables) or store._stored_scheme(tables) is None:
                 if not writable:
-                    raise IndexReadOnlyError(f"{path}: 索引需要升级，但文件只读（请用可写的副本运行一次 dupcheck index）")
+                    raise IndexReadOnlyError(
+                        f"{path}: 索引需要升级，但文件只读（请用可写的副本运行一次 dupcheck index）"
+                    )
                 store._migrate(scheme)
             stored = store._stored_scheme(store._tables())
         except BaseException as exc:
@@ -197,7 +208,9 @@ class Store:
 
     def _pending(self, tables: set[str]) -> list[int]:
         """Migrations not applied yet (a plain read: no lock)."""
-        done = set() if "migrations" not in tables else {r[0] for r in self.conn.execute("SELECT version FROM migrations")}
+        done = (
+            set() if "migrations" not in tables else {r[0] for r in self.conn.execute("SELECT version FROM migrations")}
+        )
         return [v for v in range(1, len(MIGRATIONS) + 1) if v not in done]
 
     def _stored_scheme(self, tables: set[str]) -> dict | None:
@@ -210,7 +223,9 @@ class Store:
         """Apply pending migrations and record the scheme, in one write transaction."""
         with self.transaction():
             self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             for version in self._pending(self._tables()):  # again, under the lock
                 for statement in MIGRATIONS[version - 1].split(";"):
                     if statement.strip():
@@ -271,7 +286,8 @@ class Store:
                 if _is_busy(exc):
                     raise IndexLockedError(
                         f"{self.path}: 索引正被另一个进程（另一个 dupcheck index）写入，等待 {self.lock_timeout:g} 秒后仍未结束；"
-                        "请等它结束后再运行") from None
+                        "请等它结束后再运行"
+                    ) from None
                 raise store_error(exc, self.path) from None
         finally:
             with contextlib.suppress(sqlite3.Error):
@@ -286,7 +302,9 @@ class Store:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+        self.conn.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value)
+        )
 
     def generation(self) -> int:
         """A counter bumped by every change of the documents (readers use it to refresh caches)."""
@@ -392,8 +410,9 @@ def _connect(path: str, *, readonly: bool) -> tuple[sqlite3.Connection, set[str]
     last: sqlite3.Error | None = None
     for target, uri in attempts:
         try:
-            conn = sqlite3.connect(target, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False,
-                                   uri=uri)
+            conn = sqlite3.connect(
+                target, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False, uri=uri
+            )
         except sqlite3.Error as exc:
             last = exc
             continue
@@ -426,8 +445,14 @@ def store_error(exc: BaseException, path: str) -> StoreError:
         return IndexReadOnlyError(f"{path}: 索引文件只读，无法写入（请检查权限，或换一个 --db）")
     if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
         return IndexLockedError(f"{path}: 索引正被另一个进程占用（{text}）；请稍后再试")
-    if "malformed" in text or "not a database" in text or isinstance(exc, sqlite3.DatabaseError) and "corrupt" in text:
-        return IndexFormatError(f"{path}: 索引文件已损坏（{text}）；请用 `dupcheck index 文件夹 --db {path} --rebuild` 重建")
+    if (
+        "malformed" in text
+        or "not a database" in text
+        or (isinstance(exc, sqlite3.DatabaseError) and "corrupt" in text)
+    ):
+        return IndexFormatError(
+            f"{path}: 索引文件已损坏（{text}）；请用 `dupcheck index 文件夹 --db {path} --rebuild` 重建"
+        )
     if isinstance(exc, OSError):
         return StoreError(f"{path}: 读写索引失败（{exc.strerror or exc}）")
     return StoreError(f"{path}: 读写索引失败（{text}）")
@@ -452,4 +477,4 @@ def classify(path: str | os.PathLike) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

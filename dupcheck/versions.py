@@ -82,7 +82,9 @@ def store_metadata(store, rows: Iterable[tuple[str, str | None, str | None, str 
             store.conn.execute(
                 "INSERT INTO document_versions (path, effective, status, version_of) VALUES (?,?,?,?) "
                 "ON CONFLICT(path) DO UPDATE SET effective=excluded.effective, status=excluded.status, "
-                "version_of=excluded.version_of", (path, effective, status, version_of))
+                "version_of=excluded.version_of",
+                (path, effective, status, version_of),
+            )
             n += 1
         if n:
             store.set_meta("generation", str(store.generation() + 1))
@@ -120,8 +122,10 @@ def read_metadata_csv(root: str | Path) -> list[tuple[str, str | None, str | Non
 
 def versions(store) -> dict[int, Version]:
     """Every document's version, stored fields first, the rest derived (see the module docstring)."""
-    stored = {p: (e, s, v) for p, e, s, v in
-              store.conn.execute("SELECT path, effective, status, version_of FROM document_versions")}
+    stored = {
+        p: (e, s, v)
+        for p, e, s, v in store.conn.execute("SELECT path, effective, status, version_of FROM document_versions")
+    }
     raw = []
     for d in store.documents():
         effective, status, version_of = stored.get(d.path, (None, None, None))
@@ -142,8 +146,11 @@ def in_force(v: Version, all_versions: dict[int, Version], on: str) -> bool:
     """Was ``v`` in force on the date ``on``?"""
     if v.status == "repealed" or (v.effective and v.effective > on):
         return False
-    later = [w for w in all_versions.values()
-             if w.group == v.group and w.doc_id != v.doc_id and w.effective and v.effective < w.effective]
+    later = [
+        w
+        for w in all_versions.values()
+        if w.group == v.group and w.doc_id != v.doc_id and w.effective and v.effective < w.effective
+    ]
     if any(w.effective <= on for w in later):
         return False  # replaced by then
     return v.status != "superseded" or bool(later)  # superseded, but only after that date
@@ -166,8 +173,9 @@ def choose(matched: dict[int, int], all_versions: dict[int, Version], as_of: str
     return out
 
 
-def one_version_each(text: str, key, sources: list, passages: list, all_versions: dict[int, Version],
-                     as_of: str | None, params) -> tuple[list, dict[int, list[int]]]:
+def one_version_each(
+    text: str, key, sources: list, passages: list, all_versions: dict[int, Version], as_of: str | None, params
+) -> tuple[list, dict[int, list[int]]]:
     """Passages with one version per document: when several versions of one document matched,
     the others are dropped and the passages found again without them (so what they explained
     is credited to the kept version). Returns the passages and ``{kept id: [other ids]}``."""

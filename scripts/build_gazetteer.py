@@ -18,21 +18,77 @@ import jieba
 
 SUFFIXES = ("自治区", "自治州", "自治县", "自治旗", "特别行政区", "新区", "省", "市", "县", "区", "州", "旗", "盟")
 # Regions, not issuers, or words jieba tags ns that are not place names in legal text.
-EXCLUDE_PARTS = ("地区", "库区", "景区", "灾区", "山区", "牧区", "林区", "矿区", "城区", "市区", "郊区", "辖区",
-                 "园区", "社区", "半旗", "开发区", "保护区", "示范区", "试验区", "自贸区", "特区", "老区", "边区", "小区")
+EXCLUDE_PARTS = (
+    "地区",
+    "库区",
+    "景区",
+    "灾区",
+    "山区",
+    "牧区",
+    "林区",
+    "矿区",
+    "城区",
+    "市区",
+    "郊区",
+    "辖区",
+    "园区",
+    "社区",
+    "半旗",
+    "开发区",
+    "保护区",
+    "示范区",
+    "试验区",
+    "自贸区",
+    "特区",
+    "老区",
+    "边区",
+    "小区",
+)
 
 # Words jieba tags ns that are common nouns in legal text, not places (大中城市, 文明城市,
 # 非上市公司); masking them would make 特大城市 read like 北京市.
-EXCLUDE_WORDS = frozenset("""
+EXCLUDE_WORDS = frozenset(
+    """
 后方城市 周边城市 大中城市 大城市 大都市 宜居城市 文明城市 港口城市 特大城市 田园城市 第九城市 繁华都市
 图书超市 大型超市 网上超市 苏果超市 柳营花市 柳衢花市 非上市
-""".split())
+""".split()
+)
 
 PROVINCES = [
-    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省",
-    "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省",
-    "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区",
-    "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区",
+    "北京市",
+    "天津市",
+    "上海市",
+    "重庆市",
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
 ]
 
 # Every prefecture-level division (地级行政区, 2023, plus 莱芜市 and 襄樊市 of older documents).
@@ -79,7 +135,12 @@ def main() -> None:
         if len(parts) != 3 or parts[2] != "ns":
             continue
         word = parts[0]
-        if len(word) < 3 or not word.endswith(SUFFIXES) or any(x in word for x in EXCLUDE_PARTS) or word in EXCLUDE_WORDS:
+        if (
+            len(word) < 3
+            or not word.endswith(SUFFIXES)
+            or any(x in word for x in EXCLUDE_PARTS)
+            or word in EXCLUDE_WORDS
+        ):
             continue
         if word[0] in "一二三四五六七八九十百千各本全该此某":
             continue

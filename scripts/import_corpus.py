@@ -19,8 +19,20 @@ import re
 import sys
 from pathlib import Path
 
-NATIONAL_CATEGORIES = ("宪法", "宪法相关法", "民法典", "民法商法", "行政法", "经济法", "社会法", "刑法",
-                       "诉讼与非诉讼程序法", "行政法规", "部门规章", "司法解释")
+NATIONAL_CATEGORIES = (
+    "宪法",
+    "宪法相关法",
+    "民法典",
+    "民法商法",
+    "行政法",
+    "经济法",
+    "社会法",
+    "刑法",
+    "诉讼与非诉讼程序法",
+    "行政法规",
+    "部门规章",
+    "司法解释",
+)
 
 
 def law_text(raw: str, title: str) -> str:

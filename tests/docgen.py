@@ -122,7 +122,7 @@ def make_pdf(
     c = canvas.Canvas(str(path), pagesize=A4, encrypt=password)
     top = page_h - 72 - size
     per_page = max(1, int((top - 72) // leading) + 1)
-    pages = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
     for number, page in enumerate(pages, 1):
         if header is not None:
             c.setFont(font, 9)
@@ -204,6 +204,11 @@ def _can_break(units: list[str], i: int) -> bool:
     """May a line end before units[i]? Never next to a space, except a space between two words."""
     before, after = units[i - 1], units[i]
     if after == " ":
-        return i + 1 < len(units) and before[-1].isascii() and before[-1].isalnum() \
-            and units[i + 1][0].isascii() and units[i + 1][0].isalnum()
+        return (
+            i + 1 < len(units)
+            and before[-1].isascii()
+            and before[-1].isalnum()
+            and units[i + 1][0].isascii()
+            and units[i + 1][0].isalnum()
+        )
     return not before.isspace() and not after.isspace()

@@ -61,15 +61,31 @@ DRAFT = """某市安全生产条例（草案）
 
 # (draft run, source id, source run, kind), in draft order.
 COPIES = [
-    ("为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，", LAW_ID,
-     "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，", "verbatim"),
-    ("安全生产工作坚持人民至上、生命至上，把保护人民生命安全摆在首位，坚持“安全第一、预防为主、综合治理”的方针。", LAW_ID,
-     "安全生产工作应当以人为本，坚持人民至上、生命至上，把保护人民生命安全摆在首位，树牢安全发展理念，"
-     "坚持“安全第一、预防为主、综合治理”的方针，", "edited"),
-    ("生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。\n其他负责人对职责范围内的安全生产工作负责。", LAW_ID,
-     "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。其他负责人对职责范围内的安全生产工作负责。", "verbatim"),
-    ("压实安全生产责任，加强重点行业领域安全监管，严格执法检查", NOTICE_ID,
-     "压实安全生产责任，加强重点行业领域安全监管，严格执法检查", "verbatim"),
+    (
+        "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，",
+        LAW_ID,
+        "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，",
+        "verbatim",
+    ),
+    (
+        "安全生产工作坚持人民至上、生命至上，把保护人民生命安全摆在首位，坚持“安全第一、预防为主、综合治理”的方针。",
+        LAW_ID,
+        "安全生产工作应当以人为本，坚持人民至上、生命至上，把保护人民生命安全摆在首位，树牢安全发展理念，"
+        "坚持“安全第一、预防为主、综合治理”的方针，",
+        "edited",
+    ),
+    (
+        "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。\n其他负责人对职责范围内的安全生产工作负责。",
+        LAW_ID,
+        "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。其他负责人对职责范围内的安全生产工作负责。",
+        "verbatim",
+    ),
+    (
+        "压实安全生产责任，加强重点行业领域安全监管，严格执法检查",
+        NOTICE_ID,
+        "压实安全生产责任，加强重点行业领域安全监管，严格执法检查",
+        "verbatim",
+    ),
 ]
 
 
@@ -94,7 +110,9 @@ def _quoted_mask(text: str) -> list[bool]:
     return mask
 
 
-def build_report(path, text, sources, copies, *, threshold=0.8, corpus="省级法规库", checked_at="2024-05-20T10:30:00+08:00"):
+def build_report(
+    path, text, sources, copies, *, threshold=0.8, corpus="省级法规库", checked_at="2024-05-20T10:30:00+08:00"
+):
     """A Report by the definitions: ``sources`` maps id → (title, path, text); ``copies`` are
     (draft run, source id, source run, kind), each run located with ``str.index`` (the draft
     runs searched left to right)."""
@@ -107,7 +125,11 @@ def build_report(path, text, sources, copies, *, threshold=0.8, corpus="省级�
         ss = source_text.index(source_run)
         a, b = "".join(draft_run.split()), "".join(source_run.split())
         similarity = 1.0 if kind == "verbatim" else round(Indel.normalized_similarity(a, b), 4)
-        passages.append(Passage(ds, ds + len(draft_run), source_id, ss, ss + len(source_run), similarity, kind, count_chars(draft_run)))
+        passages.append(
+            Passage(
+                ds, ds + len(draft_run), source_id, ss, ss + len(source_run), similarity, kind, count_chars(draft_run)
+            )
+        )
     total = count_chars(text)
     copied = sum(p.chars for p in passages)
     quoted = _quoted_mask(text)

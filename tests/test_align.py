@@ -1,12 +1,14 @@
 import numpy as np
 
 from dupcheck.align import AlignParams, align, maximal_exact_matches, undominated
-from dupcheck.normalize import codepoints
 from dupcheck.matchkey import match_key
+from dupcheck.normalize import codepoints
 
-SOURCE = ("第一条为了规范行政许可的设定和实施保护公民法人和其他组织的合法权益维护公共利益和社会秩序保障和监督行政机关有效实施行政管理根据宪法制定本法"
-          "第二条本法所称行政许可是指行政机关根据公民法人或者其他组织的申请经依法审查准予其从事特定活动的行为"
-          "第三条行政许可的设定和实施适用本法有关行政机关对其他机关或者对其直接管理的事业单位的人事财务外事等事项的审批不适用本法")
+SOURCE = (
+    "第一条为了规范行政许可的设定和实施保护公民法人和其他组织的合法权益维护公共利益和社会秩序保障和监督行政机关有效实施行政管理根据宪法制定本法"
+    "第二条本法所称行政许可是指行政机关根据公民法人或者其他组织的申请经依法审查准予其从事特定活动的行为"
+    "第三条行政许可的设定和实施适用本法有关行政机关对其他机关或者对其直接管理的事业单位的人事财务外事等事项的审批不适用本法"
+)
 
 
 def test_mems_hand_computed():
@@ -64,10 +66,14 @@ def test_issuer_swap_aligns_through_masking():
 # of 0.84. That is reused wording, not a copy; a copy with 10% of its characters edited keeps a
 # similarity of about 0.93 (1 - 2/3 of the edit rate), which is what the rule without a long
 # anchor asks for (>= 0.85).
-VAT = match_key("第十九条 增值税纳税义务发生时间：（一）发生应税销售行为，为收讫销售款项或者取得索取销售款项凭据的当天；"
-                "先开具发票的，为开具发票的当天。").text
-RESOURCE_TAX = match_key("第十条 纳税人销售应税产品，纳税义务发生时间为收讫销售款或者取得索取销售款凭据的当天；"
-                         "自用应税产品的，纳税义务发生时间为移送应税产品的当天。").text
+VAT = match_key(
+    "第十九条 增值税纳税义务发生时间：（一）发生应税销售行为，为收讫销售款项或者取得索取销售款项凭据的当天；"
+    "先开具发票的，为开具发票的当天。"
+).text
+RESOURCE_TAX = match_key(
+    "第十条 纳税人销售应税产品，纳税义务发生时间为收讫销售款或者取得索取销售款凭据的当天；"
+    "自用应税产品的，纳税义务发生时间为移送应税产品的当天。"
+).text
 
 
 def test_reworded_provision_of_a_related_regulation_is_not_a_passage():
@@ -96,12 +102,14 @@ def test_a_phrase_the_source_repeats_is_credited_where_the_longer_match_is():
         "第二条 本办法所称卫星地面接收设施，是指接收卫星传送电视节目的天线、高频头、接收机及编码、解码器等设施。\n"
         "第三条 国务院广播电视行政部门负责全国卫星地面接收设施接收外国卫星传送的电视节目的管理工作。\n"
         "第四条 教育、科研、新闻、金融、经贸以及其他确因业务工作需要的单位，可以按照本办法的规定，"
-        "申请利用已有的卫星地面接收设施或者设置专门的卫星地面接收设施接收外国卫星传送的电视节目。").text
+        "申请利用已有的卫星地面接收设施或者设置专门的卫星地面接收设施接收外国卫星传送的电视节目。"
+    ).text
     draft = match_key(
         "第一条 为了加强对卫星地面接收设施接收外国卫星传送的电视节目的管理，保障对外经济、科技和文化交流，"
         "促进社会主义物质文明和精神文明建设，制定本办法。\n"
         "第二条 教育、科研、新闻、金融、经贸以及其他确因业务工作需要的单位，可以按照本办法的规定，"
-        "申请利用已有的卫星地面接收设施或者设置专门的卫星地面接收设施接收外国卫星传送的电视节目。").text
+        "申请利用已有的卫星地面接收设施或者设置专门的卫星地面接收设施接收外国卫星传送的电视节目。"
+    ).text
     found = align(draft, source)
     first_article = draft.index("教育")
     assert sum(m.d1 - m.d0 for m in found) >= len(draft) - 2
@@ -113,8 +121,10 @@ def test_a_phrase_the_source_repeats_is_credited_where_the_longer_match_is():
 def test_undominated_matches_a_brute_force_reference():
     rng = np.random.default_rng(5)
     for _ in range(2000):
-        mems = np.stack([rng.integers(0, 10, 8), rng.integers(0, 30, 8), rng.integers(6, 12, 8)], axis=1)[: rng.integers(0, 9)]
-        expect = [not any(l2 > l and a2 <= a and a2 + l2 >= a + l for a2, _, l2 in mems) for a, _, l in mems]
+        mems = np.stack([rng.integers(0, 10, 8), rng.integers(0, 30, 8), rng.integers(6, 12, 8)], axis=1)[
+            : rng.integers(0, 9)
+        ]
+        expect = [not any(m2 > m and a2 <= a and a2 + m2 >= a + m for a2, _, m2 in mems) for a, _, m in mems]
         assert undominated(mems).tolist() == expect
 
 
@@ -125,10 +135,12 @@ def test_the_next_articles_label_is_not_evidence_for_the_passage_before_it():
     source = match_key(
         "第一条 根据《中华人民共和国海关关衔条例》的规定，制定本办法。\n"
         "第六条 海关工作人员晋升或者降低关衔的，由批准机关更换其关衔标志；取消或者不予保留关衔的，由批准机关收回其关衔标志。\n"
-        "第七条 海关关衔标志式样由海关总署规定。").text
+        "第七条 海关关衔标志式样由海关总署规定。"
+    ).text
     draft = match_key(
         "第一条 海关工作人员晋升或者降低关衔的，由批准机关更换其关衔标志；取消或者不予保留关衔的，由批准机关收回其关衔标志。\n"
-        "第二条 根据《中华人民共和国海关关衔条例》的规定，制定本办法。").text
+        "第二条 根据《中华人民共和国海关关衔条例》的规定，制定本办法。"
+    ).text
     found = align(draft, source)
     second = draft.index("根据")
     assert [(m.s0 < 5, m.d0 >= second - 3) for m in found] == [(False, False), (True, True)]
@@ -136,12 +148,16 @@ def test_the_next_articles_label_is_not_evidence_for_the_passage_before_it():
 
 
 def test_a_long_inserted_sentence_leaves_one_passage_but_an_inserted_article_does_not():
-    article = ("第三条 行政许可的设定和实施，应当依照法定的权限、范围、条件和程序。有关行政机关对其他机关或者对其直接管理的"
-               "事业单位的人事、财务、外事等事项的审批，不适用本法。行政机关应当将行政许可的事项、依据、条件、数量、程序、"
-               "期限以及需要提交的全部材料的目录和申请书示范文本等在办公场所公示。")
+    article = (
+        "第三条 行政许可的设定和实施，应当依照法定的权限、范围、条件和程序。有关行政机关对其他机关或者对其直接管理的"
+        "事业单位的人事、财务、外事等事项的审批，不适用本法。行政机关应当将行政许可的事项、依据、条件、数量、程序、"
+        "期限以及需要提交的全部材料的目录和申请书示范文本等在办公场所公示。"
+    )
     source = match_key(article + "\n第四条 设定和实施行政许可，应当遵循公开、公平、公正、非歧视的原则。").text
-    sentence = ("申请人可以委托代理人提出行政许可申请，但是依法应当由申请人到行政机关办公场所提出行政许可申请的除外，"
-                "代理人应当出具授权委托书，并载明委托事项、权限和期限以及联系方式。")
+    sentence = (
+        "申请人可以委托代理人提出行政许可申请，但是依法应当由申请人到行政机关办公场所提出行政许可申请的除外，"
+        "代理人应当出具授权委托书，并载明委托事项、权限和期限以及联系方式。"
+    )
     cut = article.index("有关")
     inserted = match_key(article[:cut] + sentence + article[cut:]).text
     assert len(match_key(sentence).text) > AlignParams().max_gap  # longer than a chain bridges
@@ -157,10 +173,14 @@ def test_a_phrase_both_texts_repeat_does_not_chain_across_what_lies_between():
     # Each text has 属于国家秘密的文件、资料和其他物品 twice, with unrelated words between: MEMs of
     # that phrase at both places chain out of step into a "passage" whose only evidence is the
     # phrase (北京市实施《保守国家秘密法》若干规定 against 出境入境边防检查条例, similarity 0.67).
-    draft = match_key("（一）发现属于国家秘密的文件、资料和其他物品，应当及时送交有关机关、单位或者保密工作部门；"
-                      "（二）发现出售、收买属于国家秘密的文件、资料和其他物品的，应当及时报告。").text
-    source = match_key("出境的人员不得非法携带属于国家秘密的文件、资料和其他物品出境；"
-                       "非法携带属于国家秘密的文件、资料和其他物品的，依法处理。").text
+    draft = match_key(
+        "（一）发现属于国家秘密的文件、资料和其他物品，应当及时送交有关机关、单位或者保密工作部门；"
+        "（二）发现出售、收买属于国家秘密的文件、资料和其他物品的，应当及时报告。"
+    ).text
+    source = match_key(
+        "出境的人员不得非法携带属于国家秘密的文件、资料和其他物品出境；"
+        "非法携带属于国家秘密的文件、资料和其他物品的，依法处理。"
+    ).text
     found = align(draft, source)
     assert found and all(m.d1 - m.d0 <= 20 and m.similarity == 1.0 for m in found)
     # in step (a copy whose words between the two places were replaced), the chain stands
@@ -169,8 +189,10 @@ def test_a_phrase_both_texts_repeat_does_not_chain_across_what_lies_between():
 
 
 def test_two_sentences_that_start_alike_still_chain_across_an_insertion():
-    article = ("第三十一条 国家安全机关工作人员在反间谍工作中采取查阅、调取、传唤、检查等措施，应当由二人以上进行。"
-               "国家安全机关依法采取技术侦察措施，应当严格按照批准的措施种类和适用对象执行。")
+    article = (
+        "第三十一条 国家安全机关工作人员在反间谍工作中采取查阅、调取、传唤、检查等措施，应当由二人以上进行。"
+        "国家安全机关依法采取技术侦察措施，应当严格按照批准的措施种类和适用对象执行。"
+    )
     source = match_key(article).text
     cut = article.index("国家安全机关依法")
     draft = match_key(article[:cut] + "有关单位和个人应当如实提供情况，不得拒绝或者隐瞒。" + article[cut:]).text

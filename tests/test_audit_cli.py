@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from dupcheck.api import Index
-from dupcheck.render.audit import render_audit
 from dupcheck.cli import main
+from dupcheck.render.audit import render_audit
 from tests.test_index import LAW_A, LAW_B, write_corpus
 
 
@@ -34,8 +34,18 @@ def test_check_exit_codes_and_json(db, tmp_path, capsys):
     assert [d["path"] for d in out] == [str(copy), str(own)]
     first = out[0]
     assert first["flagged"] is True and first["copy_rate"] > 0.95
-    assert set(first) >= {"path", "total_chars", "copied_chars", "copy_rate", "copy_rate_excluding_quotes",
-                          "max_source_rate", "threshold", "flagged", "sources", "passages"}
+    assert set(first) >= {
+        "path",
+        "total_chars",
+        "copied_chars",
+        "copy_rate",
+        "copy_rate_excluding_quotes",
+        "max_source_rate",
+        "threshold",
+        "flagged",
+        "sources",
+        "passages",
+    }
     p = first["passages"][0]
     assert set(p) >= {"draft_start", "draft_end", "source_id", "source_start", "source_end", "similarity", "kind"}
     assert LAW_A[p["draft_start"] : p["draft_end"]].strip()
@@ -79,13 +89,15 @@ def test_module_runs_as_a_program(tmp_path):
 
 def test_audit_finds_copied_pairs_and_groups(tmp_path):
     with Index.open(":memory:") as index:
-        index.add_texts([
-            ("a", LAW_A, "甲法"),
-            ("a-copy", LAW_A.replace("国务院", "市人民政府") + "第三条 本办法自公布之日起施行。", "甲法实施办法"),
-            ("b", LAW_B, "乙法"),
-            ("b-copy", "乙法细则\n\n" + LAW_B.split("\n", 2)[2], "乙法细则"),
-            ("other", "某市关于加强城市绿化的通知\n\n各区要结合实际，做好春季植树工作，确保成活率。", "通知"),
-        ])
+        index.add_texts(
+            [
+                ("a", LAW_A, "甲法"),
+                ("a-copy", LAW_A.replace("国务院", "市人民政府") + "第三条 本办法自公布之日起施行。", "甲法实施办法"),
+                ("b", LAW_B, "乙法"),
+                ("b-copy", "乙法细则\n\n" + LAW_B.split("\n", 2)[2], "乙法细则"),
+                ("other", "某市关于加强城市绿化的通知\n\n各区要结合实际，做好春季植树工作，确保成活率。", "通知"),
+            ]
+        )
         result = index.audit(threshold=0.5, workers=1)
     pairs = {frozenset((p.path_a, p.path_b)) for p in result.pairs}
     assert pairs == {frozenset(("a", "a-copy")), frozenset(("b", "b-copy"))}
@@ -111,8 +123,10 @@ def test_audit_finds_a_stub_made_of_boilerplate():
     the audit still compares it on all its fingerprints."""
     import random
 
-    formula = ("第五十条 违反本条例规定，有关行政机关工作人员在监督管理工作中滥用职权、玩忽职守、徇私舞弊的，"
-               "依法给予处分；构成犯罪的，依法追究刑事责任。")
+    formula = (
+        "第五十条 违反本条例规定，有关行政机关工作人员在监督管理工作中滥用职权、玩忽职守、徇私舞弊的，"
+        "依法给予处分；构成犯罪的，依法追究刑事责任。"
+    )
     rnd = random.Random(7)
     alphabet = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥天地玄黄宇宙洪荒日月盈昃辰宿列张"
     items = []

@@ -14,7 +14,9 @@ from dupcheck.baseline import (
     select_passages,
 )
 
-SRC = "第一条 为了保障适龄儿童、少年接受义务教育的权利，保证义务教育的实施，提高全民族素质，根据宪法和教育法，制定本法。"
+SRC = (
+    "第一条 为了保障适龄儿童、少年接受义务教育的权利，保证义务教育的实施，提高全民族素质，根据宪法和教育法，制定本法。"
+)
 
 
 def test_normalize_drops_whitespace_and_punctuation_only():

@@ -6,9 +6,19 @@ def result(gran_worst_pass=True):
         {"target": "PlagDet overall", "goal": "≥ 0.93", "value": 0.9861, "pass": True},
         {"target": "PlagDet every single disguise (worst: edit10)", "goal": "≥ 0.85", "value": 0.9715, "pass": True},
         {"target": "granularity overall", "goal": "≤ 1.05", "value": 1.0009, "pass": True},
-        {"target": "granularity every disguise (worst: sentence)", "goal": "≤ 1.05", "value": 1.052, "pass": gran_worst_pass},
+        {
+            "target": "granularity every disguise (worst: sentence)",
+            "goal": "≤ 1.05",
+            "value": 1.052,
+            "pass": gran_worst_pass,
+        },
         {"target": "traditional vs simplified, max |Δrate| (points)", "goal": "≤ 1", "value": None, "pass": True},
-        {"target": "false alarm: max rate on drafts with nothing copied (%)", "goal": "< 3", "value": 1.635, "pass": True},
+        {
+            "target": "false alarm: max rate on drafts with nothing copied (%)",
+            "goal": "< 3",
+            "value": 1.635,
+            "pass": True,
+        },
     ]
     return {"targets": {"dupcheck": t}, "scores": {"dupcheck": {"overall": {"false_alarm": {"mean": 0.0015}}}}}
 

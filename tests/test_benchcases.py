@@ -21,9 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import benchcases as bc  # noqa: E402
-
-from dupcheck.baseline import Exact13  # noqa: E402
 from bench.evaluate import true_copy_rate  # noqa: E402
+from dupcheck.baseline import Exact13  # noqa: E402
 
 COMMON = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质"
 
@@ -57,9 +56,21 @@ def fake_corpus(n_docs: int = 30, seed: int = 0) -> list[bc.CorpusDoc]:
         title = f"中华人民共和国测试{bc.cn_number(i + 1)}法"
         docs.append(bc.CorpusDoc(f"法/测试{i}.md", title, "全国", "法", "2018-01-01", fake_law(title, 30, rng)))
     # a local regulation implementing law 1, and one with an empty body
-    docs.append(bc.CorpusDoc("地方/北京市实施测试一法办法.md", "北京市实施《中华人民共和国测试一法》办法", "北京", "地方性法规", None,
-                             fake_law("北京市实施《中华人民共和国测试一法》办法", 5, rng)))
-    docs.append(bc.CorpusDoc("地方/空.md", "重庆市实施《测试二法》办法", "重庆", "地方性法规", None, "# 空\n\n<!-- INFO END -->\n"))
+    docs.append(
+        bc.CorpusDoc(
+            "地方/北京市实施测试一法办法.md",
+            "北京市实施《中华人民共和国测试一法》办法",
+            "北京",
+            "地方性法规",
+            None,
+            fake_law("北京市实施《中华人民共和国测试一法》办法", 5, rng),
+        )
+    )
+    docs.append(
+        bc.CorpusDoc(
+            "地方/空.md", "重庆市实施《测试二法》办法", "重庆", "地方性法规", None, "# 空\n\n<!-- INFO END -->\n"
+        )
+    )
     return docs
 
 
@@ -77,7 +88,17 @@ def drafts_of(pools, disguise, n=6, seed=3):
 
 def test_cn_number():
     assert [bc.cn_number(n) for n in (1, 9, 10, 11, 20, 21, 100, 105, 110, 119, 230)] == [
-        "一", "九", "十", "十一", "二十", "二十一", "一百", "一百零五", "一百一十", "一百一十九", "二百三十",
+        "一",
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "二十一",
+        "一百",
+        "一百零五",
+        "一百一十",
+        "一百一十九",
+        "二百三十",
     ]
 
 
@@ -89,7 +110,9 @@ def test_split_sentences_concatenates_back(text):
 
 
 def test_build_doc_articles():
-    raw = "# 某法\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 甲。\n\n（一）乙；\n\n## 第二章 其他\n\n第二条 丙。\n"
+    raw = (
+        "# 某法\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 甲。\n\n（一）乙；\n\n## 第二章 其他\n\n第二条 丙。\n"
+    )
     d = bc.build_doc(bc.CorpusDoc("k", "某法", "全国", "法", None, raw))
     assert d.text == "某法\n第一章 总则\n第一条 甲。\n（一）乙；\n第二章 其他\n第二条 丙。"
     assert [d.text[a.start : a.end] for a in d.articles] == ["第一条 甲。\n（一）乙；", "第二条 丙。"]
@@ -103,9 +126,9 @@ def test_family_groups_versions_and_implementing_rules():
     assert bc.family_of("无障碍环境建设条例") == bc.family_of("中华人民共和国无障碍环境建设法")
     assert bc.family_of("中华人民共和国刑法修正案（十一）") == bc.family_of("中华人民共和国刑法")
     assert bc.family_of("中国人民解放军实施《中华人民共和国药品管理法》办法") == bc.family_of("药品管理法")
-    assert bc.family_of("陆生野生动物保护实施条例", "第一条 根据《中华人民共和国野生动物保护法》的规定，制定本条例。") == bc.family_of(
-        "中华人民共和国野生动物保护法"
-    )
+    assert bc.family_of(
+        "陆生野生动物保护实施条例", "第一条 根据《中华人民共和国野生动物保护法》的规定，制定本条例。"
+    ) == bc.family_of("中华人民共和国野生动物保护法")
     assert bc.family_of("最高人民法院关于适用《中华人民共和国海事诉讼特别程序法》若干问题的解释") == bc.family_of(
         "中华人民共和国海事诉讼特别程序法"
     )
@@ -116,7 +139,9 @@ def test_family_ignores_the_issuer():
     # one subject regulated by different places: drafted from each other, so one family
     assert bc.family_of("宁波市终身教育促进条例") == bc.family_of("福建省终身教育促进条例")
     assert bc.family_of("香港特别行政区基本法") == bc.family_of("中华人民共和国澳门特别行政区基本法")
-    assert bc.family_of("上海市人民代表大会常务委员会规范性文件备案审查条例") == bc.family_of("浙江省规范性文件备案审查条例")
+    assert bc.family_of("上海市人民代表大会常务委员会规范性文件备案审查条例") == bc.family_of(
+        "浙江省规范性文件备案审查条例"
+    )
     assert bc.family_of("重庆市城市房地产开发经营管理条例") != bc.family_of("重庆市物业管理条例")
     assert bc.family_of("城市房地产管理法") != bc.family_of("房地产管理法")  # 城市 is no place name
 
@@ -126,7 +151,9 @@ def test_implements():
     d = bc.build_doc(bc.CorpusDoc("k", "中华人民共和国陆生野生动物保护实施条例", "全国", "行政法规", None, raw))
     assert bc.implements(d, "野生动物保护法")
     assert not bc.implements(d, "森林法")
-    d2 = bc.build_doc(bc.CorpusDoc("k2", "义务教育法实施细则", "全国", "行政法规", None, "# t\n\n<!-- INFO END -->\n\n第一条 x。\n"))
+    d2 = bc.build_doc(
+        bc.CorpusDoc("k2", "义务教育法实施细则", "全国", "行政法规", None, "# t\n\n<!-- INFO END -->\n\n第一条 x。\n")
+    )
     assert bc.implements(d2, "义务教育法") and not bc.implements(d2, "教育法")
 
 
@@ -277,7 +304,6 @@ def test_real_pairs_find_the_law_and_skip_empty_bodies():
 
 def test_offset_map_moves_cases_across_small_differences():
     from bench import bench_quality as bq
-
     from bench.evaluate import Span
 
     a = "标题\n第一条 甲乙丙丁。\n第二条 戊己。"
@@ -392,6 +418,6 @@ def test_traditional_rates_like_simplified(real_run):
 
 @pytest.mark.slow
 def test_no_false_alarm_on_original_text(real_run):
-    bq, results = real_run
+    _bq, results = real_run
     zero = [r.reports["dupcheck"]["rate"] for r in results if not r.cases]
     assert zero and max(zero) < 0.03, zero

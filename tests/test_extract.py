@@ -75,6 +75,7 @@ def test_interface():
 
 # --- text files -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "encode, encoding",
     [
@@ -109,14 +110,17 @@ def test_gb18030_four_byte_characters():
 
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
-@pytest.mark.parametrize("text", ["第一编 总则\n\n# 标题 Chapter 1", "为方便当事人及时解决纠纷", "Plain ASCII notes, 2024.\n"])
+@pytest.mark.parametrize(
+    "text", ["第一编 总则\n\n# 标题 Chapter 1", "为方便当事人及时解决纠纷", "Plain ASCII notes, 2024.\n"]
+)
 def test_utf16_without_bom_short_texts(codec, text):
     e = extract_bytes(text.encode(codec), "a.txt")
     assert (e.text, e.encoding) == (text, codec)
 
 
-_GB2312_HANZI = [bytes((a, b)).decode("gb2312") for a in range(0xB0, 0xD8) for b in range(0xA1, 0xFF)
-                 if (a, b) < (0xD7, 0xFA)]  # level-1 hanzi, the 3,755 commonest
+_GB2312_HANZI = [
+    bytes((a, b)).decode("gb2312") for a in range(0xB0, 0xD8) for b in range(0xA1, 0xFF) if (a, b) < (0xD7, 0xFA)
+]  # level-1 hanzi, the 3,755 commonest
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -187,6 +191,7 @@ def test_extract_path_reads_file(tmp_path):
 
 # --- .docx ----------------------------------------------------------------------------------
 
+
 def test_docx_paragraphs_tables_in_order_merged_cells_once(tmp_path):
     path = make_docx(
         tmp_path / "a.docx",
@@ -198,11 +203,20 @@ def test_docx_paragraphs_tables_in_order_merged_cells_once(tmp_path):
     )
     e = extract_path(path)
     assert e.format == "docx" and e.encoding is None
-    assert e.text == "\n".join([
-        "关于印发《管理办法》的通知", "各区人民政府：",
-        "类别", "说明", "许可", "第一项", "纵向合并", "处罚", "第二项",
-        "现将有关事项通知如下。",
-    ])
+    assert e.text == "\n".join(
+        [
+            "关于印发《管理办法》的通知",
+            "各区人民政府：",
+            "类别",
+            "说明",
+            "许可",
+            "第一项",
+            "纵向合并",
+            "处罚",
+            "第二项",
+            "现将有关事项通知如下。",
+        ]
+    )
 
 
 def test_docx_tabs_and_line_breaks(tmp_path):
@@ -226,8 +240,9 @@ def test_docx_tracked_changes_and_content_controls(tmp_path):
     p._p.append(parse_xml(f'<w:ins {w} w:id="1" w:author="a"><w:r><w:t>插入</w:t></w:r></w:ins>'))
     p._p.append(parse_xml(f'<w:del {w} w:id="2" w:author="a"><w:r><w:delText>删除</w:delText></w:r></w:del>'))
     p._p.append(parse_xml(f'<w:moveFrom {w} w:id="3" w:author="a"><w:r><w:t>移走</w:t></w:r></w:moveFrom>'))
-    doc.element.body.insert(0, parse_xml(
-        f'<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>内容控件</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
+    doc.element.body.insert(
+        0, parse_xml(f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>内容控件</w:t></w:r></w:p></w:sdtContent></w:sdt>")
+    )
     doc.save(tmp_path / "a.docx")
     assert extract_path(tmp_path / "a.docx").text == "内容控件\n保留插入"
 
@@ -237,6 +252,7 @@ def test_docx_without_text_is_empty(tmp_path):
 
 
 # --- .pdf -----------------------------------------------------------------------------------
+
 
 def test_pdf_round_trip_real_law_text(tmp_path):
     text = law_paragraphs(3000)
@@ -258,7 +274,9 @@ def test_pdf_round_trip_mixed_text_and_page_numbers(tmp_path, chars_per_line):
     assert extract_path(path).text == text
 
 
-@pytest.mark.parametrize("fmt", ["— {n} —", "- {n} -", "－{n}－", "第{n}页", "第 {n} 页 共 {total} 页", "{n}", "{n}/{total}"])
+@pytest.mark.parametrize(
+    "fmt", ["— {n} —", "- {n} -", "－{n}－", "第{n}页", "第 {n} 页 共 {total} 页", "{n}", "{n}/{total}"]
+)
 def test_pdf_page_number_forms_removed(tmp_path, fmt):
     text = "\n".join([ARTICLES] * 4)
     path = make_pdf(tmp_path / "a.pdf", text, page_number_format=fmt)
@@ -326,6 +344,7 @@ def test_pdf_truncated(tmp_path):
 
 
 # --- inputs that are refused ------------------------------------------------------------------
+
 
 def test_missing_file(tmp_path):
     refused("文件不存在", tmp_path / "nope.txt")

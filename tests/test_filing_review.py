@@ -40,7 +40,12 @@ def test_format_elements_are_kept_out_of_the_rate(law):
     parent = HEAD + "关于印发组织法的通知\n" + ADDRESSEE + body + TAIL
     with Index.open(":memory:") as index:
         index.add_texts([(path, parent, title)])
-        only_lines = "关于开展社区走访活动的通知\n" + ADDRESSEE + "今年九月，各社区组织居民代表走访慰问困难家庭，并于月底前报送走访情况。\n" + TAIL
+        only_lines = (
+            "关于开展社区走访活动的通知\n"
+            + ADDRESSEE
+            + "今年九月，各社区组织居民代表走访慰问困难家庭，并于月底前报送走访情况。\n"
+            + TAIL
+        )
         assert index.check_text(only_lines).copy_rate < 0.05
         bare = index.check_text("某市社区工作办法\n" + body)
         dressed = index.check_text(HEAD + "某市社区工作办法\n" + ADDRESSEE + body + TAIL)

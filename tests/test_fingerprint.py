@@ -1,5 +1,6 @@
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dupcheck.fingerprint import Scheme, kgram_hashes, kgram_hashes64, kgram_hashes_reference, winnow, winnow_reference
 from dupcheck.normalize import codepoints
@@ -9,9 +10,10 @@ SCHEME = Scheme.current()
 
 def test_hash_is_stable_across_processes():
     # Fixed values: a stored index must stay readable by every later process.
-    assert kgram_hashes(codepoints("中华人民共和国"), 3, SCHEME.seed)[:2].tolist() == kgram_hashes_reference(
-        [ord(c) for c in "中华人"] + [ord("民")], 3, SCHEME.seed
-    )[:2]
+    assert (
+        kgram_hashes(codepoints("中华人民共和国"), 3, SCHEME.seed)[:2].tolist()
+        == kgram_hashes_reference([ord(c) for c in "中华人"] + [ord("民")], 3, SCHEME.seed)[:2]
+    )
 
 
 @given(st.lists(st.integers(0, 0x10FFFF), max_size=40), st.integers(1, 9))
@@ -30,8 +32,11 @@ def test_winnow_hand_computed():
 
 
 @settings(max_examples=50)
-@given(st.text(alphabet="甲乙丙丁戊己庚辛壬癸", min_size=15, max_size=40), st.text(alphabet="子丑寅卯", max_size=30),
-       st.text(alphabet="辰巳午未", max_size=30))
+@given(
+    st.text(alphabet="甲乙丙丁戊己庚辛壬癸", min_size=15, max_size=40),
+    st.text(alphabet="子丑寅卯", max_size=30),
+    st.text(alphabet="辰巳午未", max_size=30),
+)
 def test_winnowing_guarantee(shared, left, right):
     # Any shared run of w + k - 1 characters shares at least one selected fingerprint.
     s = SCHEME
@@ -49,7 +54,10 @@ def test_hash_values_are_pinned():
     codes = codepoints("中华人民共和国宪法第一条")
     assert kgram_hashes(codes, 8, SCHEME.seed).tolist() == [657100486, 1262872901, 1331689892, 343868910, 318091627]
     assert kgram_hashes64(codepoints("中华人民共和国"), 3, 7)[:3].tolist() == [
-        12700506641407641306, 11997529996366400681, 3625919473673223367]
+        12700506641407641306,
+        11997529996366400681,
+        3625919473673223367,
+    ]
     assert SCHEME.hash_constants == "48cbb0dd159b"
 
 

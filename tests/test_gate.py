@@ -17,20 +17,28 @@ from dupcheck.gate.config import ConfigError, glob_match, load_settings
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
-LAW = ("中华人民共和国安全生产法\n\n"
-       "第一条　为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，促进经济社会持续健康发展，制定本法。\n"
-       "第二条　在中华人民共和国领域内从事生产经营活动的单位的安全生产，适用本法。\n"
-       "第三条　生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。其他负责人对职责范围内的安全生产工作负责。\n"
-       "第四条　生产经营单位必须遵守本法和其他有关安全生产的法律、法规，加强安全生产管理，建立健全全员安全生产责任制和安全生产规章制度。\n")
-ORIGINAL = ("某市关于开展春季植树活动的通知\n\n"
-            "各区园林部门要在三月中旬前完成苗木调运，组织志愿者分片包干，确保成活率不低于九成。\n"
-            "活动结束后十个工作日内，将植树数量、地点和养护责任人名单报市园林局备案。\n")
-OTHER = ("某区关于做好防汛准备工作的通知\n\n"
-         "汛期将至，各街道应当清理排水沟渠，检查地下车库挡水设施，储备沙袋和抽水泵。\n"
-         "值班人员二十四小时在岗，遇有险情立即上报区应急指挥中心。\n")
-COPY = ("某市安全生产条例\n\n"
-        "第一条　为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，促进经济社会持续健康发展，制定本条例。\n"
-        "第二条　生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。其他负责人对职责范围内的安全生产工作负责。\n")
+LAW = (
+    "中华人民共和国安全生产法\n\n"
+    "第一条　为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，促进经济社会持续健康发展，制定本法。\n"
+    "第二条　在中华人民共和国领域内从事生产经营活动的单位的安全生产，适用本法。\n"
+    "第三条　生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。其他负责人对职责范围内的安全生产工作负责。\n"
+    "第四条　生产经营单位必须遵守本法和其他有关安全生产的法律、法规，加强安全生产管理，建立健全全员安全生产责任制和安全生产规章制度。\n"
+)
+ORIGINAL = (
+    "某市关于开展春季植树活动的通知\n\n"
+    "各区园林部门要在三月中旬前完成苗木调运，组织志愿者分片包干，确保成活率不低于九成。\n"
+    "活动结束后十个工作日内，将植树数量、地点和养护责任人名单报市园林局备案。\n"
+)
+OTHER = (
+    "某区关于做好防汛准备工作的通知\n\n"
+    "汛期将至，各街道应当清理排水沟渠，检查地下车库挡水设施，储备沙袋和抽水泵。\n"
+    "值班人员二十四小时在岗，遇有险情立即上报区应急指挥中心。\n"
+)
+COPY = (
+    "某市安全生产条例\n\n"
+    "第一条　为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，促进经济社会持续健康发展，制定本条例。\n"
+    "第二条　生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。其他负责人对职责范围内的安全生产工作负责。\n"
+)
 MORE = "第三条　生产经营单位必须遵守本法和其他有关安全生产的法律、法规，加强安全生产管理，建立健全全员安全生产责任制和安全生产规章制度。\n"
 
 
@@ -51,7 +59,8 @@ def repo(tmp_path, monkeypatch):
     (repo / "notices" / "trees.txt").write_text(ORIGINAL, encoding="utf-8")
     (repo / "notices" / "old.txt").write_text(OTHER, encoding="utf-8")
     (repo / "dupcheck.toml").write_text(
-        f'corpora = []\nwarn = 0.3\nfail = 0.6\nindex = "{(tmp_path / "gate.db").as_posix()}"\n', encoding="utf-8")
+        f'corpora = []\nwarn = 0.3\nfail = 0.6\nindex = "{(tmp_path / "gate.db").as_posix()}"\n', encoding="utf-8"
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
     git(repo, "checkout", "-q", "-b", "change")
@@ -83,7 +92,10 @@ def test_ci_checks_added_changed_renamed_and_lists_deleted(repo, capsys):
     assert set(gate) == {"drafts/copy.txt", "notices/trees.txt", "notices/autumn.txt"}
     assert gate["drafts/copy.txt"]["status"] == "fail" and gate["drafts/copy.txt"]["change"] == "added"
     assert gate["notices/trees.txt"] == {**gate["notices/trees.txt"], "status": "pass", "change": "modified"}
-    assert gate["notices/autumn.txt"]["change"] == "renamed" and gate["notices/autumn.txt"]["old_path"] == "notices/old.txt"
+    assert (
+        gate["notices/autumn.txt"]["change"] == "renamed"
+        and gate["notices/autumn.txt"]["old_path"] == "notices/old.txt"
+    )
     copy = next(r for r in data["results"] if r["path"] == "drafts/copy.txt")
     assert copy["sources"][0]["path"] == "laws/safety-law.txt"
     # The renamed notice is not its own source (its old path is gone from the index).
@@ -184,19 +196,23 @@ def test_sarif_is_valid_and_points_at_the_passage(repo, capsys):
     jsonschema.Draft4Validator(_sarif_schema()).validate(log)
     run = log["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
-    assert run["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"][
-        "artifactLocation"]["uri"] == "drafts/bad.txt"
+    assert (
+        run["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]["artifactLocation"][
+            "uri"
+        ]
+        == "drafts/bad.txt"
+    )
     first = run["results"][0]
     reg = first["locations"][0]["physicalLocation"]["region"]
     lines = COPY.split("\n")
-    assert COPY[reg["charOffset"]:reg["charOffset"] + reg["charLength"]] == reg["snippet"]["text"]
-    assert lines[reg["startLine"] - 1][reg["startColumn"] - 1:].startswith(reg["snippet"]["text"].split("\n")[0])
+    assert COPY[reg["charOffset"] : reg["charOffset"] + reg["charLength"]] == reg["snippet"]["text"]
+    assert lines[reg["startLine"] - 1][reg["startColumn"] - 1 :].startswith(reg["snippet"]["text"].split("\n")[0])
     assert first["level"] == "error" and len(first["partialFingerprints"]["dupcheckPassage/v1"]) == 32
     related = first["relatedLocations"][0]
     assert related["physicalLocation"]["artifactLocation"]["uri"] == "laws/safety-law.txt"
     assert related["logicalLocations"][0]["name"].startswith("第")
     src = related["physicalLocation"]["region"]
-    assert LAW[src["charOffset"]:src["charOffset"] + src["charLength"]] in LAW and src["charLength"] > 50
+    assert LAW[src["charOffset"] : src["charOffset"] + src["charLength"]] in LAW and src["charLength"] > 50
     assert first["properties"]["copyRate"] > 0.6
 
 
@@ -226,12 +242,22 @@ def test_pre_commit_hook_runs_through_pre_commit(repo, tmp_path):
     checkout = Path(__file__).resolve().parents[1]
     if not (checkout / ".pre-commit-hooks.yaml").exists() or not (checkout / ".git").exists():
         pytest.skip("needs this checkout as a git repository")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    }
 
     def hook(*files: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(checkout), "dupcheck-system",
-                               "--files", *files], check=False, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(checkout), "dupcheck-system", "--files", *files],
+            check=False,
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     (repo / "notices" / "new.txt").write_text(OTHER.replace("防汛", "防台"), encoding="utf-8")
     (repo / "drafts").mkdir()
@@ -250,8 +276,11 @@ def test_corpus_file_and_incremental_index(repo, capsys, tmp_path):
     from dupcheck.api import Index
 
     corpus = tmp_path / "parents.jsonl"
-    corpus.write_text(json.dumps({"path": "law/safety.md", "title": "中华人民共和国安全生产法", "text": LAW},
-                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    corpus.write_text(
+        json.dumps({"path": "law/safety.md", "title": "中华人民共和国安全生产法", "text": LAW}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
     (repo / "laws" / "safety-law.txt").unlink()  # the law is now only in the corpus
     (repo / "drafts").mkdir()
     (repo / "drafts" / "copy.txt").write_text(COPY, encoding="utf-8")

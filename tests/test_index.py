@@ -108,7 +108,7 @@ def test_index_built_with_another_scheme_refuses_to_open(tmp_path):
 def test_not_an_index(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(IndexFormatError, match="junk.db"):
+    with pytest.raises(IndexFormatError, match=r"junk\.db"):
         Index.open(junk)
     other = tmp_path / "other.db"
     conn = sqlite3.connect(other)

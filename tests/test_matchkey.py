@@ -26,7 +26,10 @@ def test_issuer_swaps_mask_alike(parent, child):
     assert JURIS in key(parent)
 
 
-@pytest.mark.parametrize("a, b", [("第五条　为了", "第七十二条 为了"), ("第一章 总则", "第3章 总则"), ("依照第十二条第二款", "依照第九条第一款")])
+@pytest.mark.parametrize(
+    "a, b",
+    [("第五条　为了", "第七十二条 为了"), ("第一章 总则", "第3章 总则"), ("依照第十二条第二款", "依照第九条第一款")],
+)
 def test_article_numbers_mask_alike(a, b):
     assert key(a) == key(b)
     assert NUMBER in key(a)

@@ -1,9 +1,15 @@
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dupcheck.normalize import fold, nonspace_count, normalize
 
-CJK_MIX = st.text(alphabet=st.sampled_from(list("國務院关于發佈《中華人民共和國》，。、；：“”「」（）ＡＢＣ１２３abc 　\n\t條例第十二条\u200b")), max_size=60)
+CJK_MIX = st.text(
+    alphabet=st.sampled_from(
+        list("國務院关于發佈《中華人民共和國》，。、；：“”「」（）ＡＢＣ１２３abc 　\n\t條例第十二条\u200b")
+    ),
+    max_size=60,
+)
 
 
 def test_fold_keeps_length_and_folds_script_width_punctuation():

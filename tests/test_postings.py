@@ -22,7 +22,7 @@ def _texts(n: int, seed: int) -> list[str]:
     base = ["".join(rnd.choice(ALPHABET) for _ in range(300)) for _ in range(5)]
     out = []
     for _ in range(n):
-        parts = [rnd.choice(base)[rnd.randrange(100):] for _ in range(2)]
+        parts = [rnd.choice(base)[rnd.randrange(100) :] for _ in range(2)]
         out.append("第一条 " + "".join(rnd.choice(ALPHABET) for _ in range(rnd.randrange(50, 400))) + "".join(parts))
     return out
 

@@ -13,7 +13,9 @@ from tests.reportfixtures import LAW_ID, NOTICE_ID, canonical_report
 
 def test_numbers_and_times():
     assert percent(0.575949) == "57.6%" and percent(1.0) == "100.0%" and percent(0.0) == "0.0%"
-    assert threshold_percent(0.8) == "80%" and threshold_percent(0.125) == "12.5%" and threshold_percent(0.333) == "33.3%"
+    assert (
+        threshold_percent(0.8) == "80%" and threshold_percent(0.125) == "12.5%" and threshold_percent(0.333) == "33.3%"
+    )
     assert display_time("2024-05-20T10:30:00+08:00") == "2024-05-20 10:30:00 (UTC+08:00)"
     assert display_time("2024-05-20T10:30:00") == "2024-05-20 10:30:00"
     assert display_time("昨天") == "昨天"
@@ -36,7 +38,9 @@ def test_align_marks_what_each_side_lacks():
 def test_align_ignores_whitespace_and_width():
     a = char_alignment("ＡＢ，\n甲 乙", "ab,甲乙")
     assert not any(a.draft_changed) and not any(a.source_changed)
-    assert char_alignment("", "甲").segments("source") == [("甲", True)] and char_alignment("", "").segments("draft") == []
+    assert (
+        char_alignment("", "甲").segments("source") == [("甲", True)] and char_alignment("", "").segments("draft") == []
+    )
 
 
 _text = st.text(alphabet="甲乙丙丁，。 \nＡa", max_size=30)
@@ -49,8 +53,10 @@ def test_alignment_invariants(draft, source):
     assert "".join(t for t, _ in a.segments("source")) == source
     # Matched characters are equal (after folding) and in the same order on both sides ...
     pairs = sorted(a.draft_to_source.items())
-    assert all(unicodedata.normalize("NFKC", draft[i]).casefold() == unicodedata.normalize("NFKC", source[j]).casefold()
-               for i, j in pairs)
+    assert all(
+        unicodedata.normalize("NFKC", draft[i]).casefold() == unicodedata.normalize("NFKC", source[j]).casefold()
+        for i, j in pairs
+    )
     assert [j for _, j in pairs] == sorted(j for _, j in pairs)
     # ... and every other non-space character is marked, on its side.
     for i, c in enumerate(draft):
@@ -62,8 +68,10 @@ def test_alignment_invariants(draft, source):
 
 def test_article_rows_of_the_canonical_report():
     rows = article_rows(canonical_report())
-    summary = [(r.label, [(m.source_id, m.source_article, m.passages) for m in r.matches], r.copied_chars, r.total_chars)
-               for r in rows]
+    summary = [
+        (r.label, [(m.source_id, m.source_article, m.passages) for m in r.matches], r.copied_chars, r.total_chars)
+        for r in rows
+    ]
     assert summary == [
         ("第一条", [(LAW_ID, "第一条", (1,))], 37, 78),
         ("第二条", [], 0, 34),
@@ -71,7 +79,10 @@ def test_article_rows_of_the_canonical_report():
         ("第四条", [(LAW_ID, "第五条", (3,))], 63, 66),
         ("第五条", [(NOTICE_ID, "", (4,))], 28, 46),
     ]
-    assert rows[2].matches[0].kind == "edited" and rows[2].matches[0].similarity == canonical_report().passages[1].similarity
+    assert (
+        rows[2].matches[0].kind == "edited"
+        and rows[2].matches[0].similarity == canonical_report().passages[1].similarity
+    )
 
 
 def test_alignment_folds_as_the_match_does():

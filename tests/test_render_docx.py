@@ -20,29 +20,41 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from dupcheck.errors import InputError, ParameterError
-from dupcheck.render import annotate_docx
 from dupcheck.extract import docx_atoms
+from dupcheck.render import annotate_docx
 from dupcheck.render.docx import docx_paragraphs, docx_text
-from tests.reportfixtures import DRAFT, LAW, LAW_ID, LAW_TITLE, NOTICE, NOTICE_ID, NOTICE_TITLE, build_report, canonical_report
+from tests.reportfixtures import (
+    DRAFT,
+    LAW,
+    LAW_ID,
+    LAW_TITLE,
+    NOTICE,
+    NOTICE_ID,
+    NOTICE_TITLE,
+    build_report,
+    canonical_report,
+)
 
 COLOUR = {"verbatim": WD_COLOR_INDEX.YELLOW, "edited": WD_COLOR_INDEX.TURQUOISE}
 
 # The extracted text of the document make_formatted_docx writes, by the documented convention:
 # paragraphs joined by "\n", empty ones dropped; a table row by row, every paragraph of every
 # cell on its own line, a merged cell once; tracked deletions left out, insertions kept.
-FORMATTED_TEXT = "\n".join([
-    "某市安全生产条例（草案）",
-    "第一条\t为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，根据有关法律，制定本条例。",
-    "第二条",
-    "生产经营单位的主要负责人是本单位安全生产第一责任人，",
-    "对本单位的安全生产工作全面负责。",
-    "说明",
-    "第三条",
-    "其他负责人对其职责范围内的安全生产工作负责",
-    "附：本表为示例",
-    "第四条　本条例自公布之日起\n施行。",
-    "第五条　压实安全生产责任，加强重点行业领域安全监管。",
-])
+FORMATTED_TEXT = "\n".join(
+    [
+        "某市安全生产条例（草案）",
+        "第一条\t为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，根据有关法律，制定本条例。",
+        "第二条",
+        "生产经营单位的主要负责人是本单位安全生产第一责任人，",
+        "对本单位的安全生产工作全面负责。",
+        "说明",
+        "第三条",
+        "其他负责人对其职责范围内的安全生产工作负责",
+        "附：本表为示例",
+        "第四条　本条例自公布之日起\n施行。",
+        "第五条　压实安全生产责任，加强重点行业领域安全监管。",
+    ]
+)
 
 END = "第六条　本法自公布之日起\n施行。\n"
 SOURCES = {
@@ -50,10 +62,18 @@ SOURCES = {
     NOTICE_ID: (NOTICE_TITLE, "notice.txt", NOTICE),
 }
 FORMATTED_COPIES = [
-    ("为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，", LAW_ID,
-     "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，", "verbatim"),
-    ("生产经营单位的主要负责人是本单位安全生产第一责任人，\n对本单位的安全生产工作全面负责。", LAW_ID,
-     "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。", "verbatim"),
+    (
+        "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，",
+        LAW_ID,
+        "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，",
+        "verbatim",
+    ),
+    (
+        "生产经营单位的主要负责人是本单位安全生产第一责任人，\n对本单位的安全生产工作全面负责。",
+        LAW_ID,
+        "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。",
+        "verbatim",
+    ),
     ("其他负责人对其职责范围内的安全生产工作负责", LAW_ID, "其他负责人对职责范围内的安全生产工作负责", "edited"),
     ("自公布之日起\n施行", LAW_ID, "自公布之日起\n施行", "verbatim"),
     ("压实安全生产责任，加强重点行业领域安全监管", NOTICE_ID, "压实安全生产责任，加强重点行业领域安全监管", "verbatim"),
@@ -251,8 +271,12 @@ def test_a_formatted_docx(tmp_path):
     # The text and every paragraph are unchanged; so is the formatting of every character.
     assert docx_text(after) == FORMATTED_TEXT
     assert [p.text for p in after.paragraphs] == [p.text for p in before.paragraphs]
-    assert [[c.text for c in row.cells] for row in after.tables[0].rows] == [[c.text for c in row.cells] for row in before.tables[0].rows]
-    assert [m and (m[0], m[2]) for m in char_marks(after, generated=False)] == [m and (m[0], m[2]) for m in before_marks]
+    assert [[c.text for c in row.cells] for row in after.tables[0].rows] == [
+        [c.text for c in row.cells] for row in before.tables[0].rows
+    ]
+    assert [m and (m[0], m[2]) for m in char_marks(after, generated=False)] == [
+        m and (m[0], m[2]) for m in before_marks
+    ]
     assert after.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER
     # The bold-italic run inside passage 1 was split from its neighbours, not merged with them.
     k = FORMATTED_TEXT.index("防止和减少")
@@ -264,7 +288,9 @@ def test_a_formatted_docx(tmp_path):
 def test_a_passage_across_a_table_cell_and_the_body_gets_a_comment_in_each(tmp_path):
     draft = make_formatted_docx(tmp_path / "草案.docx")
     run = "工作负责\n附：本表为示例\n第四条　本条例"
-    report = build_report(str(draft), FORMATTED_TEXT, {LAW_ID: ("示例来源", "x.txt", run)}, [(run, LAW_ID, run, "verbatim")])
+    report = build_report(
+        str(draft), FORMATTED_TEXT, {LAW_ID: ("示例来源", "x.txt", run)}, [(run, LAW_ID, run, "verbatim")]
+    )
     document = docx.Document(str(annotate_docx(report, tmp_path / "out.docx", draft_path=draft)))
     assert len(document.comments) == 3  # two table cells, one body paragraph
     check_annotations(document, report, generated=False)
@@ -317,7 +343,12 @@ def test_no_draft_file_and_a_pdf_draft(tmp_path):
 
 def test_characters_xml_cannot_hold_keep_the_offsets(tmp_path):
     text = "第一条\x0c　甲乙丙丁\r戊己庚辛。"
-    report = build_report("x.txt", text, {1: ("来源", "s.txt", "甲乙丙丁 戊己庚辛")}, [("甲乙丙丁\r戊己庚辛", 1, "甲乙丙丁 戊己庚辛", "verbatim")])
+    report = build_report(
+        "x.txt",
+        text,
+        {1: ("来源", "s.txt", "甲乙丙丁 戊己庚辛")},
+        [("甲乙丙丁\r戊己庚辛", 1, "甲乙丙丁 戊己庚辛", "verbatim")],
+    )
     document = docx.Document(str(annotate_docx(report, tmp_path / "out.docx")))
     assert [p.text for p in document.paragraphs] == ["第一条 　甲乙丙丁 戊己庚辛。"]
     (comment,) = document.comments

@@ -92,8 +92,17 @@ def html(report):
 
 def test_summary(html):
     summary = Page(html).sections["summary"]
-    for expected in ["总文字复制比", "57.6%", "去除引用文献复制比", "52.5%", "单篇最大文字复制比", "48.7%",
-                     "复制字数 / 总字数", "182 / 316", "结论：未超过阈值 80%"]:
+    for expected in [
+        "总文字复制比",
+        "57.6%",
+        "去除引用文献复制比",
+        "52.5%",
+        "单篇最大文字复制比",
+        "48.7%",
+        "复制字数 / 总字数",
+        "182 / 316",
+        "结论：未超过阈值 80%",
+    ]:
         assert expected in summary, expected
     assert "省级法规库（2024 版）" in html  # the corpus_name given, not report.corpus
     assert "2024-05-20 10:30:00 (UTC+08:00)" in html
@@ -159,8 +168,19 @@ def test_article_table(html):
 
 def test_no_article_table_for_a_draft_without_articles():
     draft = "关于加强本市安全生产工作的通知\n各区要压实安全生产责任，加强重点行业领域安全监管。"
-    report = build_report("通知.txt", draft, {LAW_ID: (LAW_TITLE, "law.txt", "要压实安全生产责任，加强重点行业领域安全监管。")},
-                          [("压实安全生产责任，加强重点行业领域安全监管。", LAW_ID, "压实安全生产责任，加强重点行业领域安全监管。", "verbatim")])
+    report = build_report(
+        "通知.txt",
+        draft,
+        {LAW_ID: (LAW_TITLE, "law.txt", "要压实安全生产责任，加强重点行业领域安全监管。")},
+        [
+            (
+                "压实安全生产责任，加强重点行业领域安全监管。",
+                LAW_ID,
+                "压实安全生产责任，加强重点行业领域安全监管。",
+                "verbatim",
+            )
+        ],
+    )
     html = render_html(report, corpus_name="库")
     assert 'id="articles"' not in html and "条文对照" not in html
     assert "四、全文标注" not in html and "三、全文标注" in html
@@ -193,7 +213,9 @@ def test_overlapping_passages_each_keep_a_highlight(report):
     extra = (
         dataclasses.replace(p1),
         dataclasses.replace(p3, draft_start=p3.draft_start + 5, draft_end=p3.draft_start + 20),
-        dataclasses.replace(p4, draft_start=p4.draft_end - 4, draft_end=p4.draft_end + 1, kind="edited", similarity=0.9),
+        dataclasses.replace(
+            p4, draft_start=p4.draft_end - 4, draft_end=p4.draft_end + 1, kind="edited", similarity=0.9
+        ),
     )
     report = dataclasses.replace(report, passages=report.passages + extra)
     page = Page(render_html(report, corpus_name="库"))
@@ -209,8 +231,15 @@ def test_missing_source_text(report):
 
 
 def test_a_clean_draft(report):
-    report = dataclasses.replace(report, passages=(), sources=(), copied_chars=0, copy_rate=0.0,
-                                 copy_rate_excluding_quotes=0.0, max_source_rate=0.0)
+    report = dataclasses.replace(
+        report,
+        passages=(),
+        sources=(),
+        copied_chars=0,
+        copy_rate=0.0,
+        copy_rate_excluding_quotes=0.0,
+        max_source_rate=0.0,
+    )
     page = Page(render_html(report, corpus_name="库"))
     assert page.marks == [] and "未发现复制片段。" in page.sections["passages"]
     assert "\n".join(page.draft_lines) == report.text
@@ -219,20 +248,42 @@ def test_a_clean_draft(report):
 # ---------------------------------------------------------------------------------------------
 # In a real browser
 
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium") if p and Path(p).exists()), None)
+CHROMIUM = next(
+    (
+        p
+        for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
+        if p and Path(p).exists()
+    ),
+    None,
+)
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", *args],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium fonts-noto-cjk)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium fonts-noto-cjk)"
+)
 def test_in_headless_chromium(tmp_path, report, html):
     page_file = tmp_path / "report.html"
     page_file.write_text(html, encoding="utf-8")

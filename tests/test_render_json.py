@@ -30,7 +30,10 @@ def test_one_object_per_draft_in_order_with_chinese_as_is():
     assert skipped == {"schema": 2, "path": "送审稿/扫描件.pdf", "error": "PDF has no text layer (scanned image?)"}
     # Offsets in the JSON point into the extracted draft text.
     p = report["passages"][0]
-    assert DRAFT[p["draft_start"] : p["draft_end"]] == "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，"
+    assert (
+        DRAFT[p["draft_start"] : p["draft_end"]]
+        == "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，"
+    )
 
 
 def test_empty_batch():

@@ -29,14 +29,25 @@ def test_summary_sources_passages_and_skipped_files():
     text = _render(canonical_results())
     for expected in [
         "送审稿/某市安全生产条例（草案）.txt",
-        "总文字复制比", "57.6%",
-        "去除引用文献复制比", "52.5%",
-        "单篇最大文字复制比", "48.7%",
-        "复制字数 / 总字数", "182 / 316",
+        "总文字复制比",
+        "57.6%",
+        "去除引用文献复制比",
+        "52.5%",
+        "单篇最大文字复制比",
+        "48.7%",
+        "复制字数 / 总字数",
+        "182 / 316",
         "未超过阈值 80%",
-        "中华人民共和国安全生产法", "国务院安全生产委员会关于加强安全生产工作的通知", "8.9%",
-        "最长的复制片段", "逐字复制", "改写复制", "85.5%", "第五条",
-        "送审稿/扫描件.pdf", "PDF has no text layer (scanned image?)",
+        "中华人民共和国安全生产法",
+        "国务院安全生产委员会关于加强安全生产工作的通知",
+        "8.9%",
+        "最长的复制片段",
+        "逐字复制",
+        "改写复制",
+        "85.5%",
+        "第五条",
+        "送审稿/扫描件.pdf",
+        "PDF has no text layer (scanned image?)",
         "共 2 个文件：检测 1 篇，超过阈值 0 篇，未能读取 1 个。",
     ]:
         assert expected in text, expected
@@ -63,7 +74,14 @@ def test_text_from_documents_is_not_rich_markup():
 
 
 def test_a_clean_draft():
-    report = dataclasses.replace(canonical_report(), passages=(), sources=(), copied_chars=0, copy_rate=0.0,
-                                 copy_rate_excluding_quotes=0.0, max_source_rate=0.0)
+    report = dataclasses.replace(
+        canonical_report(),
+        passages=(),
+        sources=(),
+        copied_chars=0,
+        copy_rate=0.0,
+        copy_rate_excluding_quotes=0.0,
+        max_source_rate=0.0,
+    )
     text = _render([report])
     assert "0.0%" in text and "未发现复制片段。" in text

@@ -1,12 +1,14 @@
+import itertools
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from dupcheck.align import AlignParams, chain, chain_reference, maximal_exact_matches
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
+from dupcheck.matchkey import match_key
 from dupcheck.normalize import codepoints
 from dupcheck.retrieve import Retriever, smooth_idf, weigh
-from dupcheck.matchkey import match_key
 
 TEXTS = [
     "第一条为了规范行政许可的设定和实施保护公民法人和其他组织的合法权益制定本法",
@@ -20,8 +22,10 @@ def test_tfidf_weighting_equals_scikit_learn():
     scheme = Scheme.current()
     rows = [bigram_features(codepoints(match_key(t).text), scheme) for t in TEXTS]
     matrix = sp.csr_matrix(
-        (np.concatenate([c for _, c in rows]).astype(np.float64),
-         (np.repeat(np.arange(len(rows)), [len(i) for i, _ in rows]), np.concatenate([i for i, _ in rows]))),
+        (
+            np.concatenate([c for _, c in rows]).astype(np.float64),
+            (np.repeat(np.arange(len(rows)), [len(i) for i, _ in rows]), np.concatenate([i for i, _ in rows])),
+        ),
         shape=(len(rows), scheme.bigrams),
     )
     sk = TfidfTransformer(sublinear_tf=True).fit(matrix)
@@ -50,9 +54,10 @@ def test_fast_chain_equals_reference_on_real_text():
 
     records = [r["text"] for _, r in zip(range(12), read_corpus(default_corpus_path()))]
     params = AlignParams()
-    for a, b in zip(records, records[1:] + [records[0][: len(records[0]) // 2] + records[3]]):
-        mems = maximal_exact_matches(codepoints(match_key(a).text), codepoints(match_key(b).text),
-                                     params.k, params.max_occurrences)
+    for a, b in zip(records, [*records[1:], records[0][: len(records[0]) // 2] + records[3]]):
+        mems = maximal_exact_matches(
+            codepoints(match_key(a).text), codepoints(match_key(b).text), params.k, params.max_occurrences
+        )
         assert chain(mems, params) == chain_reference(mems, params)
 
 
@@ -64,12 +69,15 @@ def test_lone_short_mems_left_out_change_no_chain():
     records = [r["text"] for _, r in zip(range(16), read_corpus(default_corpus_path()))]
     params = AlignParams()
     dropped = 0
-    for a, b in zip(records, records[1:]):
-        mems = maximal_exact_matches(codepoints(match_key(a).text), codepoints(match_key(b).text),
-                                     params.k, params.max_occurrences)
+    for a, b in itertools.pairwise(records):
+        mems = maximal_exact_matches(
+            codepoints(match_key(a).text), codepoints(match_key(b).text), params.k, params.max_occurrences
+        )
         keep = linkable(mems, params) | (mems[:, 2] >= params.min_matched)
         dropped += int((~keep).sum())
-        full = sorted(mems[c].tolist() for c in chain_reference(mems, params) if mems[c][:, 2].sum() >= params.min_matched)
+        full = sorted(
+            mems[c].tolist() for c in chain_reference(mems, params) if mems[c][:, 2].sum() >= params.min_matched
+        )
         sub = mems[keep]
         part = sorted(sub[c].tolist() for c in chain(sub, params) if sub[c][:, 2].sum() >= params.min_matched)
         assert full == part

@@ -13,12 +13,42 @@ from dupcheck.errors import DupcheckError
 
 pytestmark = pytest.mark.spark
 
-FORMULA = ("违反本条例规定，有关行政机关工作人员在监督管理工作中滥用职权、玩忽职守、徇私舞弊的，"
-           "依法给予处分；构成犯罪的，依法追究刑事责任。")
-PHRASES = ["县级以上人民政府", "应当加强", "监督管理工作", "建立健全", "相关制度", "保障公民合法权益", "按照规定",
-           "组织实施", "有关部门", "依法履行职责", "促进经济社会发展", "统筹协调", "开展宣传教育", "提高服务水平",
-           "落实主体责任", "完善考核评价", "信息公开", "社会监督", "农村", "城市", "环境保护", "安全生产", "食品药品",
-           "教育培训", "医疗卫生", "交通运输", "资金投入", "科学规划", "合理布局", "重点支持"]
+FORMULA = (
+    "违反本条例规定，有关行政机关工作人员在监督管理工作中滥用职权、玩忽职守、徇私舞弊的，"
+    "依法给予处分；构成犯罪的，依法追究刑事责任。"
+)
+PHRASES = [
+    "县级以上人民政府",
+    "应当加强",
+    "监督管理工作",
+    "建立健全",
+    "相关制度",
+    "保障公民合法权益",
+    "按照规定",
+    "组织实施",
+    "有关部门",
+    "依法履行职责",
+    "促进经济社会发展",
+    "统筹协调",
+    "开展宣传教育",
+    "提高服务水平",
+    "落实主体责任",
+    "完善考核评价",
+    "信息公开",
+    "社会监督",
+    "农村",
+    "城市",
+    "环境保护",
+    "安全生产",
+    "食品药品",
+    "教育培训",
+    "医疗卫生",
+    "交通运输",
+    "资金投入",
+    "科学规划",
+    "合理布局",
+    "重点支持",
+]
 
 
 def _law(rnd: random.Random, name: str, articles: int) -> str:
@@ -45,11 +75,13 @@ def make_corpus(folder):
         text = "\n".join(keep).replace("县级以上人民政府", "市人民政府").replace("应当", "要")
         (folder / f"copy{n}.txt").write_text(text + "\n第九十九条 本办法自公布之日起施行。\n", encoding="utf-8")
     for n in range(4):
-        (folder / "a" / f"stub{n}.txt").write_text(f"某某办法{n}\n第一条 {FORMULA}\n第二条 本办法由市政府解释。\n",
-                                                    encoding="utf-8")
+        (folder / "a" / f"stub{n}.txt").write_text(
+            f"某某办法{n}\n第一条 {FORMULA}\n第二条 本办法由市政府解释。\n", encoding="utf-8"
+        )
     for n in range(2):
-        (folder / "b" / f"notice{n}.txt").write_text(f"关于做好第{n}季度工作的通知\n各区要结合实际，做好春季植树工作。\n",
-                                                      encoding="utf-8")
+        (folder / "b" / f"notice{n}.txt").write_text(
+            f"关于做好第{n}季度工作的通知\n各区要结合实际，做好春季植树工作。\n", encoding="utf-8"
+        )
     return laws
 
 
@@ -86,13 +118,17 @@ def test_audit_matches_the_local_engine(spark, corpus):
     result = S.audit_result(S.audit(spark, docs, threshold=0.5))
     assert result.candidates == local.candidates
     assert len(local.pairs) >= 12 and local.groups  # copies and stubs found: the test can fail
-    assert [(p.a, p.b, p.path_a, p.path_b, p.title_a, p.title_b) for p in result.pairs] == \
-           [(p.a, p.b, p.path_a, p.path_b, p.title_a, p.title_b) for p in local.pairs]
+    assert [(p.a, p.b, p.path_a, p.path_b, p.title_a, p.title_b) for p in result.pairs] == [
+        (p.a, p.b, p.path_a, p.path_b, p.title_a, p.title_b) for p in local.pairs
+    ]
     for mine, theirs in zip(result.pairs, local.pairs):
         assert mine.rate_ab == pytest.approx(theirs.rate_ab, abs=1e-6)
         assert mine.rate_ba == pytest.approx(theirs.rate_ba, abs=1e-6)
-        assert (mine.shared_chars_a, mine.shared_chars_b, mine.longest_passage) == \
-               (theirs.shared_chars_a, theirs.shared_chars_b, theirs.longest_passage)
+        assert (mine.shared_chars_a, mine.shared_chars_b, mine.longest_passage) == (
+            theirs.shared_chars_a,
+            theirs.shared_chars_b,
+            theirs.longest_passage,
+        )
     assert result.groups == local.groups
     # The stubs pair only through the short-document rules (their formula is boilerplate).
     assert any("stub" in p.path_a or "stub" in p.path_b for p in local.pairs)
@@ -104,13 +140,17 @@ def test_jsonl_and_parquet_give_the_documents_add_texts_gives(spark, corpus, tmp
 
     from dupcheck import spark as S
 
-    folder, laws = corpus
+    _folder, laws = corpus
     items = [(f"law{n}", text, "题名" if n == 3 else None) for n, text in enumerate(laws[:10])]
     jsonl = tmp_path / "c.jsonl"
-    jsonl.write_text("".join(json.dumps({"path": p, "title": t, "text": x}, ensure_ascii=False) + "\n\n"
-                             for p, x, t in items), encoding="utf-8")
-    pq.write_table(pa.table({"path": [i[0] for i in items], "text": [i[1] for i in items],
-                             "title": [i[2] for i in items]}), tmp_path / "c.parquet")
+    jsonl.write_text(
+        "".join(json.dumps({"path": p, "title": t, "text": x}, ensure_ascii=False) + "\n\n" for p, x, t in items),
+        encoding="utf-8",
+    )
+    pq.write_table(
+        pa.table({"path": [i[0] for i in items], "text": [i[1] for i in items], "title": [i[2] for i in items]}),
+        tmp_path / "c.parquet",
+    )
     with Index.open(":memory:") as index:
         index.add_texts(items)
         expected = [(d.id, d.path, d.title, index.store.text(d.id)) for d in index.documents()]

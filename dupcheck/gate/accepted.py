@@ -88,8 +88,15 @@ class Baseline:
             if data.get("version") != VERSION:
                 raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
             findings = [
-                Finding(f["document"], f["source"], f.get("source_title", ""), int(f["copied_chars"]),
-                        tuple(f["passages"]), f.get("reason", ""), f.get("accepted_at", ""))
+                Finding(
+                    f["document"],
+                    f["source"],
+                    f.get("source_title", ""),
+                    int(f["copied_chars"]),
+                    tuple(f["passages"]),
+                    f.get("reason", ""),
+                    f.get("accepted_at", ""),
+                )
                 for f in data["findings"]
             ]
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -104,8 +111,11 @@ class Baseline:
         new = []
         for current in findings_of(report, "", ""):
             known = self.findings.get((document, current.source))
-            if (known is not None and current.copied_chars <= known.copied_chars
-                    and set(current.passages) <= set(known.passages)):
+            if (
+                known is not None
+                and current.copied_chars <= known.copied_chars
+                and set(current.passages) <= set(known.passages)
+            ):
                 accepted.update((fp, known.reason) for fp in current.passages)
             else:
                 new.append(current.source)
@@ -128,9 +138,15 @@ class Baseline:
     def save(self) -> None:
         """Write the file (sorted, one finding per entry), replacing the old one in one step."""
         findings = [
-            {"document": f.document, "source": f.source, "source_title": f.source_title,
-             "copied_chars": f.copied_chars, "passages": list(f.passages), "reason": f.reason,
-             "accepted_at": f.accepted_at}
+            {
+                "document": f.document,
+                "source": f.source,
+                "source_title": f.source_title,
+                "copied_chars": f.copied_chars,
+                "passages": list(f.passages),
+                "reason": f.reason,
+                "accepted_at": f.accepted_at,
+            }
             for _, f in sorted(self.findings.items())
         ]
         text = json.dumps({"version": VERSION, "findings": findings}, ensure_ascii=False, indent=2) + "\n"

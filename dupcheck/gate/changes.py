@@ -44,7 +44,9 @@ def repo_root(cwd: str | os.PathLike = ".") -> Path:
     try:
         return Path(git(Path(cwd), "rev-parse", "--show-toplevel").strip())
     except GitError:
-        raise GitError(f"{Path(cwd).resolve()}: not inside a git repository (dupcheck ci checks a repository's changes)") from None
+        raise GitError(
+            f"{Path(cwd).resolve()}: not inside a git repository (dupcheck ci checks a repository's changes)"
+        ) from None
 
 
 def default_base(root: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -110,8 +112,9 @@ def changed_files(root: Path, base: str, *, staged: bool = True) -> list[Change]
     try:
         git(root, "rev-parse", "--verify", "-q", base + "^{commit}")
     except GitError:
-        raise GitError(f"--base {base}: not a revision of this repository (fetch it first; "
-                       "actions/checkout needs fetch-depth: 0)") from None
+        raise GitError(
+            f"--base {base}: not a revision of this repository (fetch it first; actions/checkout needs fetch-depth: 0)"
+        ) from None
     committed = _parse_name_status(git(root, "diff", "--name-status", "-M", "-z", f"{base}...HEAD", "--"))
     cached = _parse_name_status(git(root, "diff", "--cached", "--name-status", "-M", "-z", "--")) if staged else []
     return _combine(committed, cached)

@@ -45,21 +45,39 @@ def add_parser(sub) -> None:
     p.add_argument("--config", help="a dupcheck.toml or pyproject.toml (default: found in the repository root)")
     p.add_argument("--warn", type=float, default=None, help="warn at or over this rate")
     p.add_argument("--fail", type=float, default=None, help="fail at or over this rate")
-    p.add_argument("--corpus", action="append", default=None, help="a parent corpus ('default', a corpus file, a folder or an index); repeatable")
-    p.add_argument("--no-repository", dest="repository", action="store_false", default=None,
-                   help="do not check against the repository's other documents")
+    p.add_argument(
+        "--corpus",
+        action="append",
+        default=None,
+        help="a parent corpus ('default', a corpus file, a folder or an index); repeatable",
+    )
+    p.add_argument(
+        "--no-repository",
+        dest="repository",
+        action="store_false",
+        default=None,
+        help="do not check against the repository's other documents",
+    )
     p.add_argument("--exclude-quotes", action="store_true", default=None, help="judge 去除引用文献复制比")
     p.add_argument("--index", help="the gate's index file (default: in the cache folder)")
     p.set_defaults(func=run)
     p = sub.add_parser("config", help="print the effective gate settings and where each came from")
     p.add_argument("--config", help="a dupcheck.toml or pyproject.toml")
-    p.set_defaults(func=run_config, base=None, warn=None, fail=None, corpus=None, repository=None,
-                   exclude_quotes=None, index=None)
+    p.set_defaults(
+        func=run_config, base=None, warn=None, fail=None, corpus=None, repository=None, exclude_quotes=None, index=None
+    )
 
 
 def _settings(args, root: Path) -> Settings:
-    cli = {"base": args.base, "warn": args.warn, "fail": args.fail, "corpora": args.corpus,
-           "repository": args.repository, "exclude_quotes": args.exclude_quotes, "index": args.index}
+    cli = {
+        "base": args.base,
+        "warn": args.warn,
+        "fail": args.fail,
+        "corpora": args.corpus,
+        "repository": args.repository,
+        "exclude_quotes": args.exclude_quotes,
+        "index": args.index,
+    }
     return load_settings(root, config=args.config, cli=cli)
 
 
@@ -98,8 +116,10 @@ def check_changes(root: Path, settings: Settings, changes: list[Change], *, prog
     baseline = Baseline.load(Path(root, settings.accepted))
     from dupcheck.extract import extract_path
 
-    with RepoIndex(root, index_path).open(corpora=settings.corpora, documents=repo_docs, progress=progress) as index, \
-            contextlib.chdir(root):
+    with (
+        RepoIndex(root, index_path).open(corpora=settings.corpora, documents=repo_docs, progress=progress) as index,
+        contextlib.chdir(root),
+    ):
         for change in documents:
             warn, fail = settings.levels_for(change.path)
             try:
@@ -115,8 +135,9 @@ def check_changes(root: Path, settings: Settings, changes: list[Change], *, prog
             judgement = baseline.judge(report, document=document)
             status = "accepted" if level != "pass" and judgement.all_accepted and judgement.accepted else level
             new = judgement.new if document in known else ()  # only said of a document with accepted findings
-            verdicts[change.path] = Verdict(status, rate, name, warn, fail, level, judgement.accepted,
-                                            new, change.status, change.old_path)
+            verdicts[change.path] = Verdict(
+                status, rate, name, warn, fail, level, judgement.accepted, new, change.status, change.old_path
+            )
             results.append(report)
     return results, verdicts, deleted
 
@@ -131,8 +152,9 @@ def accept(root: Path, settings: Settings, results, verdicts: dict[str, Verdict]
             continue
         baseline.accept(r, reason, replaces=v.old_path)
         judgement = baseline.judge(r)
-        out[r.path] = Verdict("accepted", v.rate, v.rate_name, v.warn, v.fail, v.level, judgement.accepted,
-                              (), v.change, v.old_path)
+        out[r.path] = Verdict(
+            "accepted", v.rate, v.rate_name, v.warn, v.fail, v.level, judgement.accepted, (), v.change, v.old_path
+        )
     baseline.save()
     return out
 
@@ -145,8 +167,10 @@ def render_text(results, verdicts: dict[str, Verdict], deleted: list[str]) -> st
             continue
         v = verdicts[r.path]
         top = f"; most from {r.sources[0].title} ({r.sources[0].rate:.1%})" if r.sources else ""
-        lines.append(f"{v.status.upper():9} {r.path}  {RATE_LABELS[v.rate_name]} {v.rate:.1%} "
-                     f"(warn {v.warn:.0%}, fail {v.fail:.0%}; {STATUS_LABELS[v.status]}){top}")
+        lines.append(
+            f"{v.status.upper():9} {r.path}  {RATE_LABELS[v.rate_name]} {v.rate:.1%} "
+            f"(warn {v.warn:.0%}, fail {v.fail:.0%}; {STATUS_LABELS[v.status]}){top}"
+        )
         for source in v.new_sources if v.level != "pass" else ():
             lines.append(f"          new or grown since accepted: {source}")
     for path in deleted:
@@ -167,9 +191,17 @@ def render(fmt: str, results, verdicts, deleted) -> str:
             d = r.to_dict()
             if isinstance(r, Report):
                 v = verdicts[r.path]
-                d["gate"] = {"status": v.status, "rate": round(v.rate, 6), "rate_name": v.rate_name,
-                             "warn": v.warn, "fail": v.fail, "change": v.change, "old_path": v.old_path,
-                             "new_sources": list(v.new_sources), "accepted_passages": len(v.accepted)}
+                d["gate"] = {
+                    "status": v.status,
+                    "rate": round(v.rate, 6),
+                    "rate_name": v.rate_name,
+                    "warn": v.warn,
+                    "fail": v.fail,
+                    "change": v.change,
+                    "old_path": v.old_path,
+                    "new_sources": list(v.new_sources),
+                    "accepted_passages": len(v.accepted),
+                }
             items.append(d)
         return json.dumps({"schema": 1, "results": items, "deleted": deleted}, ensure_ascii=False, indent=1) + "\n"
     if fmt == "sarif":
@@ -212,8 +244,10 @@ def run(args) -> int:
     if os.environ.get("GITHUB_OUTPUT"):
         statuses = [v.status for v in verdicts.values()]
         with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as fh:
-            fh.write(f"checked={len(results)}\nfailed={statuses.count('fail')}\nwarned={statuses.count('warn')}\n"
-                     f"accepted={statuses.count('accepted')}\n")
+            fh.write(
+                f"checked={len(results)}\nfailed={statuses.count('fail')}\nwarned={statuses.count('warn')}\n"
+                f"accepted={statuses.count('accepted')}\n"
+            )
     if any(v.status == "fail" for v in verdicts.values()):
         return EXIT_OVER
     return EXIT_ERROR if any(isinstance(r, Skipped) for r in results) else EXIT_OK

@@ -207,8 +207,13 @@ def file_table(path: Path) -> tuple[dict, str]:
     return data, ""
 
 
-def load_settings(root: Path, *, config: str | None = None, cli: Mapping[str, Any] | None = None,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    root: Path,
+    *,
+    config: str | None = None,
+    cli: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
     """The effective settings for the repository at ``root``.
 
     ``cli`` holds command-line values (``None`` = not given) under the keys of :data:`KEYS`.
@@ -224,8 +229,9 @@ def load_settings(root: Path, *, config: str | None = None, cli: Mapping[str, An
         for key, value in table.items():
             where = f"{path}: {prefix + ' ' if prefix else ''}{key}"
             if key not in KEYS:
-                raise ConfigError(f"{path}: {prefix + ' ' if prefix else ''}unknown key {key!r} "
-                                  f"(known: {', '.join(KEYS)})")
+                raise ConfigError(
+                    f"{path}: {prefix + ' ' if prefix else ''}unknown key {key!r} (known: {', '.join(KEYS)})"
+                )
             values[key] = _convert(key, value, where, path.parent)
             origins[key] = str(path)
     for key, (_, var) in KEYS.items():
@@ -238,8 +244,9 @@ def load_settings(root: Path, *, config: str | None = None, cli: Mapping[str, An
             origins[key] = f"--{key.replace('_', '-')}"
     settings = Settings(**values, origins=origins)
     if settings.warn > settings.fail:
-        raise ConfigError(f"warn ({settings.warn}, from {origins['warn']}) is above fail "
-                          f"({settings.fail}, from {origins['fail']})")
+        raise ConfigError(
+            f"warn ({settings.warn}, from {origins['warn']}) is above fail ({settings.fail}, from {origins['fail']})"
+        )
     return settings
 
 
@@ -249,8 +256,9 @@ def describe(settings: Settings) -> str:
     for key in KEYS:
         value = getattr(settings, key)
         if key == "levels":
-            shown = "[" + ", ".join(f"{{paths = {list(r.paths)!r}, warn = {r.warn}, fail = {r.fail}}}"
-                                    for r in value) + "]"
+            shown = (
+                "[" + ", ".join(f"{{paths = {list(r.paths)!r}, warn = {r.warn}, fail = {r.fail}}}" for r in value) + "]"
+            )
         elif isinstance(value, bool):
             shown = "true" if value else "false"
         elif isinstance(value, tuple):

@@ -81,14 +81,36 @@ def get_format(name: str, kind: Kind = "batch") -> Format:
 
 register(Format("text", "batch", ".txt", "dupcheck.render.text:render_text", "the terminal report as text"))
 register(Format("json", "batch", ".json", "dupcheck.render.json:render_json", "one JSON array, schema in the README"))
-register(Format("sarif", "batch", ".sarif", "dupcheck.render.sarif:render_sarif",
-                "SARIF 2.1.0: each passage a result (code scanning)"))
+register(
+    Format(
+        "sarif",
+        "batch",
+        ".sarif",
+        "dupcheck.render.sarif:render_sarif",
+        "SARIF 2.1.0: each passage a result (code scanning)",
+    )
+)
 register(Format("junit", "batch", ".xml", "dupcheck.render.junit:render_junit", "JUnit XML, a test case per draft"))
-register(Format("github", "batch", ".txt", "dupcheck.render.github:render_github",
-                "GitHub workflow annotations (summary=True: the Markdown job summary)"))
+register(
+    Format(
+        "github",
+        "batch",
+        ".txt",
+        "dupcheck.render.github:render_github",
+        "GitHub workflow annotations (summary=True: the Markdown job summary)",
+    )
+)
 register(Format("html", "report", ".html", "dupcheck.render.html:render_html", "a self-contained HTML page"))
-register(Format("docx", "report", ".dupcheck.docx", "dupcheck.render.docx:render_docx",
-                "the draft as Word, copied passages highlighted and commented", binary=True))
+register(
+    Format(
+        "docx",
+        "report",
+        ".dupcheck.docx",
+        "dupcheck.render.docx:render_docx",
+        "the draft as Word, copied passages highlighted and commented",
+        binary=True,
+    )
+)
 
 for _name, _fn, _what in [
     ("text", "audit_text", "pairs, highest rate first, then the groups"),
@@ -98,8 +120,15 @@ for _name, _fn, _what in [
     ("groups-json", "groups_json", "the groups as JSON"),
     ("groups-csv", "groups_csv", "one row a group member"),
 ]:
-    register(Format(_name, "audit", ".csv" if "csv" in _name else ".json" if "json" in _name else ".txt",
-                    f"dupcheck.render.audit:{_fn}", _what))
+    register(
+        Format(
+            _name,
+            "audit",
+            ".csv" if "csv" in _name else ".json" if "json" in _name else ".txt",
+            f"dupcheck.render.audit:{_fn}",
+            _what,
+        )
+    )
 
 _MODULES = {
     "annotate_docx": "dupcheck.render.docx",
@@ -108,8 +137,16 @@ _MODULES = {
     "render_terminal": "dupcheck.render.text",
 }
 
-__all__ = ["Format", "annotate_docx", "formats", "get_format", "register", "render_html", "render_json",
-           "render_terminal"]
+__all__ = [
+    "Format",
+    "annotate_docx",
+    "formats",
+    "get_format",
+    "register",
+    "render_html",
+    "render_json",
+    "render_terminal",
+]
 
 
 def __getattr__(name: str):

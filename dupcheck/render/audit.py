@@ -28,11 +28,33 @@ def audit_json(result: AuditResult) -> str:
 def audit_csv(result: AuditResult) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["path_a", "path_b", "title_a", "title_b", "rate_ab", "rate_ba", "shared_chars_a",
-                     "shared_chars_b", "longest_passage"])
+    writer.writerow(
+        [
+            "path_a",
+            "path_b",
+            "title_a",
+            "title_b",
+            "rate_ab",
+            "rate_ba",
+            "shared_chars_a",
+            "shared_chars_b",
+            "longest_passage",
+        ]
+    )
     for p in result.pairs:
-        writer.writerow([p.path_a, p.path_b, p.title_a, p.title_b, f"{p.rate_ab:.4f}", f"{p.rate_ba:.4f}",
-                         p.shared_chars_a, p.shared_chars_b, p.longest_passage])
+        writer.writerow(
+            [
+                p.path_a,
+                p.path_b,
+                p.title_a,
+                p.title_b,
+                f"{p.rate_ab:.4f}",
+                f"{p.rate_ba:.4f}",
+                p.shared_chars_a,
+                p.shared_chars_b,
+                p.longest_passage,
+            ]
+        )
     return out.getvalue()
 
 
@@ -44,8 +66,10 @@ def audit_text(result: AuditResult) -> str:
         "",
     ]
     for p in result.pairs:
-        lines.append(f"{p.rate_ab:6.1%} {p.rate_ba:6.1%}  {p.title_a}  ⇄  {p.title_b}  "
-                     f"(共有 {p.shared_chars_a}/{p.shared_chars_b} 字, 最长段落 {p.longest_passage} 字)")
+        lines.append(
+            f"{p.rate_ab:6.1%} {p.rate_ba:6.1%}  {p.title_a}  ⇄  {p.title_b}  "
+            f"(共有 {p.shared_chars_a}/{p.shared_chars_b} 字, 最长段落 {p.longest_passage} 字)"
+        )
     if result.groups:
         lines += ["", "文档组 (groups, largest first):"]
         for n, group in enumerate(result.groups, 1):
@@ -54,8 +78,11 @@ def audit_text(result: AuditResult) -> str:
 
 
 def groups_json(result: AuditResult) -> str:
-    return json.dumps({"threshold": result.threshold, "documents": result.documents, "groups": group_view(result)},
-                      ensure_ascii=False, indent=2)
+    return json.dumps(
+        {"threshold": result.threshold, "documents": result.documents, "groups": group_view(result)},
+        ensure_ascii=False,
+        indent=2,
+    )
 
 
 def groups_csv(result: AuditResult) -> str:
@@ -64,16 +91,22 @@ def groups_csv(result: AuditResult) -> str:
     writer.writerow(["group", "group_documents", "group_pairs", "max_rate", "id", "path", "title"])
     for g in group_view(result):
         for m in g["members"]:
-            writer.writerow([g["group"], g["documents"], g["pairs"], f"{g['max_rate']:.4f}", m["id"], m["path"],
-                             m["title"]])
+            writer.writerow(
+                [g["group"], g["documents"], g["pairs"], f"{g['max_rate']:.4f}", m["id"], m["path"], m["title"]]
+            )
     return out.getvalue()
 
 
 def groups_text(result: AuditResult) -> str:
     view = group_view(result)
-    lines = [f"相互复制的文档组 (groups): {len(view)} 组, {sum(g['documents'] for g in view)} 篇文档, "
-             f"阈值 {result.threshold:.0%}", ""]
+    lines = [
+        f"相互复制的文档组 (groups): {len(view)} 组, {sum(g['documents'] for g in view)} 篇文档, "
+        f"阈值 {result.threshold:.0%}",
+        "",
+    ]
     for g in view:
-        lines.append(f"第 {g['group']} 组: {g['documents']} 篇, {g['pairs']} 对, 复制比 {g['min_rate']:.1%}–{g['max_rate']:.1%}")
+        lines.append(
+            f"第 {g['group']} 组: {g['documents']} 篇, {g['pairs']} 对, 复制比 {g['min_rate']:.1%}–{g['max_rate']:.1%}"
+        )
         lines += [f"    {m['title']}  ({m['path']})" for m in g["members"]]
     return "\n".join(lines) + "\n"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Sequence
 
 from rapidfuzz.distance import Indel
 
@@ -234,8 +234,13 @@ class ArticleRow:
     matches: tuple[ArticleMatch, ...]
 
 
-def article_rows(report: Report, articles: ReportArticles | None = None, *, excerpt_chars: int = 40,
-                 units: Sequence[Article] | None = None) -> list[ArticleRow]:
+def article_rows(
+    report: Report,
+    articles: ReportArticles | None = None,
+    *,
+    excerpt_chars: int = 40,
+    units: Sequence[Article] | None = None,
+) -> list[ArticleRow]:
     """The draft's articles (or the given ``units``), each with the source articles it copies
     (most copied first).
 
@@ -261,7 +266,7 @@ def article_rows(report: Report, articles: ReportArticles | None = None, *, exce
             groups.setdefault(key, []).append((chars, index, p))
         matches = []
         for (source_id, label), parts in groups.items():
-            best_chars, best_index, best = max(parts, key=lambda t: (t[0], -t[1]))
+            _best_chars, _best_index, best = max(parts, key=lambda t: (t[0], -t[1]))
             title = source_title(report, source_id)
             matches.append(
                 ArticleMatch(

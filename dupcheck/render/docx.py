@@ -287,4 +287,3 @@ def _comment_text(report: Report, articles: ReportArticles, index: int) -> str:
     article = articles.source_article_label(index)
     where = f"{title} {article}" if article else title
     return f"片段 {index + 1}（{kind_label(p.kind)}，相似度 {percent(p.similarity)}，{p.chars} 字）：来源 {where}"
-

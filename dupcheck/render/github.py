@@ -36,12 +36,16 @@ def _annotations(report: Report, verdict: Verdict) -> list[str]:
         kind = "notice" if fp in verdict.accepted else command
         reg = region(report.text, p.draft_start, p.draft_end, snippet=False)
         title = f"dupcheck: {STATUS_LABELS[verdict.status]} {percent(verdict.rate)}"
-        message = (f"{kind_label(p.kind)}《{source_title(report, p.source_id)}》（相似度 {percent(p.similarity)}，"
-                   f"{p.chars} 字）；{RATE_LABELS[verdict.rate_name]} {percent(verdict.rate)}")
+        message = (
+            f"{kind_label(p.kind)}《{source_title(report, p.source_id)}》（相似度 {percent(p.similarity)}，"
+            f"{p.chars} 字）；{RATE_LABELS[verdict.rate_name]} {percent(verdict.rate)}"
+        )
         if fp in verdict.accepted:
             message += f"；已接受：{verdict.accepted[fp]}"
-        out.append(f"::{kind} file={_prop(report.path)},line={reg['startLine']},endLine={reg['endLine']},"
-                   f"col={reg['startColumn']},title={_prop(title)}::{_data(message)}")
+        out.append(
+            f"::{kind} file={_prop(report.path)},line={reg['startLine']},endLine={reg['endLine']},"
+            f"col={reg['startColumn']},title={_prop(title)}::{_data(message)}"
+        )
     return out
 
 
@@ -53,15 +57,22 @@ def _summary(results: Sequence[Report | Skipped], verdicts: Mapping[str, Verdict
             continue
         v = verdict_of(r, verdicts)
         top = f"{r.sources[0].title} {percent(r.sources[0].rate)}" if r.sources else "—"
-        lines.append(f"| `{r.path}` | {STATUS_LABELS[v.status]} | {percent(v.rate)} | "
-                     f"{percent(v.warn)} / {percent(v.fail)} | {top.replace('|', '/')} |")
+        lines.append(
+            f"| `{r.path}` | {STATUS_LABELS[v.status]} | {percent(v.rate)} | "
+            f"{percent(v.warn)} / {percent(v.fail)} | {top.replace('|', '/')} |"
+        )
     if not results:
         lines.append("| — | 没有需要检查的文档 | | | |")
     return "\n".join(lines) + "\n"
 
 
-def render_github(results: Sequence[Report | Skipped], *, verdicts: Mapping[str, Verdict] | None = None,
-                  summary: bool = False, **options) -> str:
+def render_github(
+    results: Sequence[Report | Skipped],
+    *,
+    verdicts: Mapping[str, Verdict] | None = None,
+    summary: bool = False,
+    **options,
+) -> str:
     """Workflow annotations, or with ``summary=True`` the Markdown for ``$GITHUB_STEP_SUMMARY``."""
     if summary:
         return _summary(results, verdicts)

@@ -11,6 +11,7 @@ escaped by jinja2 (``autoescape=True``).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -92,7 +93,7 @@ def draft_lines(report: Report) -> list[list[Piece]]:
     cuts = sorted({0, n, *(s for s, _ in spans), *(e for _, e in spans)})
 
     owned: list[tuple[int, int, int | None, list[int]]] = []  # (start, end, owner index, covering)
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         covering = [i for i, (s, e) in enumerate(spans) if s <= a < e]
         owner = max(covering, key=lambda i: (spans[i][0], -i)) if covering else None
         owned.append((a, b, owner, covering))

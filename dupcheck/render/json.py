@@ -7,7 +7,7 @@ the README); Chinese is written as is (``ensure_ascii=False``), not as ``\\uXXXX
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from dupcheck.report import Report, Skipped
 

@@ -15,18 +15,27 @@ from dupcheck.report import Report, Skipped
 
 
 def _details(report: Report, verdict: Verdict) -> str:
-    lines = [f"{RATE_LABELS[verdict.rate_name]} {percent(verdict.rate)} "
-             f"(警告 {percent(verdict.warn)}, 不通过 {percent(verdict.fail)}): {STATUS_LABELS[verdict.status]}"]
+    lines = [
+        f"{RATE_LABELS[verdict.rate_name]} {percent(verdict.rate)} "
+        f"(警告 {percent(verdict.warn)}, 不通过 {percent(verdict.fail)}): {STATUS_LABELS[verdict.status]}"
+    ]
     lines += [f"  {s.title} ({s.path}): {percent(s.rate)}" for s in report.sources]
     for p in report.passages:
-        lines.append(f"  [{p.draft_start}:{p.draft_end}] {kind_label(p.kind)} {source_title(report, p.source_id)} "
-                     f"{percent(p.similarity)}: {report.text[p.draft_start:p.draft_end][:60]}")
+        lines.append(
+            f"  [{p.draft_start}:{p.draft_end}] {kind_label(p.kind)} {source_title(report, p.source_id)} "
+            f"{percent(p.similarity)}: {report.text[p.draft_start : p.draft_end][:60]}"
+        )
     lines += [f"  new or grown since accepted: {s}" for s in verdict.new_sources]
     return "\n".join(lines)
 
 
-def render_junit(results: Sequence[Report | Skipped], *, verdicts: Mapping[str, Verdict] | None = None,
-                 suite: str = "dupcheck", **options) -> str:
+def render_junit(
+    results: Sequence[Report | Skipped],
+    *,
+    verdicts: Mapping[str, Verdict] | None = None,
+    suite: str = "dupcheck",
+    **options,
+) -> str:
     cases, failures, errors = [], 0, 0
     for r in results:
         case = ET.Element("testcase", classname=suite, name=r.path, file=r.path)
@@ -38,8 +47,12 @@ def render_junit(results: Sequence[Report | Skipped], *, verdicts: Mapping[str, 
             details = _details(r, v)
             if v.status == "fail":
                 failures += 1
-                ET.SubElement(case, "failure", type="copy-rate",
-                              message=f"{RATE_LABELS[v.rate_name]} {percent(v.rate)} ≥ {percent(v.fail)}").text = details
+                ET.SubElement(
+                    case,
+                    "failure",
+                    type="copy-rate",
+                    message=f"{RATE_LABELS[v.rate_name]} {percent(v.rate)} ≥ {percent(v.fail)}",
+                ).text = details
             else:
                 ET.SubElement(case, "system-out").text = details
         cases.append(case)

@@ -36,7 +36,9 @@ def render_terminal(
     for report in reports:
         _render_report(report, console, show_passages=show_passages, show_sources=show_sources)
     if skipped:
-        table = Table(title=Text(f"未能读取的文件（{len(skipped)} 个）", style="bold red"), box=box.SIMPLE, title_justify="left")
+        table = Table(
+            title=Text(f"未能读取的文件（{len(skipped)} 个）", style="bold red"), box=box.SIMPLE, title_justify="left"
+        )
         table.add_column("文件", overflow="fold")
         table.add_column("原因", overflow="fold")
         for s in skipped:
@@ -45,15 +47,28 @@ def render_terminal(
     if len(results) > 1:
         flagged = sum(1 for r in reports if r.flagged)
         console.print(
-            Text(f"共 {len(results)} 个文件：检测 {len(reports)} 篇，超过阈值 {flagged} 篇，未能读取 {len(skipped)} 个。")
+            Text(
+                f"共 {len(results)} 个文件：检测 {len(reports)} 篇，超过阈值 {flagged} 篇，未能读取 {len(skipped)} 个。"
+            )
         )
 
 
-def render_text(results: Sequence[Report | Skipped], *, width: int = 100, color: bool = False,
-                show_passages: int = 5, show_sources: int = 10) -> str:
+def render_text(
+    results: Sequence[Report | Skipped],
+    *,
+    width: int = 100,
+    color: bool = False,
+    show_passages: int = 5,
+    show_sources: int = 10,
+) -> str:
     """The terminal report as a string (with ANSI colours only if ``color``): the ``text`` format."""
-    console = Console(file=io.StringIO(), width=width, force_terminal=color, color_system="standard" if color else None,
-                      highlight=False)
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        highlight=False,
+    )
     render_terminal(results, console, show_passages=show_passages, show_sources=show_sources)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
@@ -115,7 +130,9 @@ def _render_report(report: Report, console: Console, *, show_passages: int, show
             )
         console.print(table)
         if len(report.passages) > show_passages:
-            console.print(Text(f"共 {len(report.passages)} 个复制片段，此处列出最长的 {show_passages} 个。", style="dim"))
+            console.print(
+                Text(f"共 {len(report.passages)} 个复制片段，此处列出最长的 {show_passages} 个。", style="dim")
+            )
     console.print()
 
 
@@ -124,12 +141,26 @@ def _render_review(report: Report, console: Console) -> None:
     from dupcheck.articlemap import exact13_note
 
     if report.exact13_rate is not None:
-        console.print(Text(f"按连续13字相同规则：{percent(report.exact13_rate)}（dupcheck：{percent(report.copy_rate)}）。"
-                           + exact13_note(report.copy_rate, report.exact13_rate, format_chars=report.format_chars)))
+        console.print(
+            Text(
+                f"按连续13字相同规则：{percent(report.exact13_rate)}（dupcheck：{percent(report.copy_rate)}）。"
+                + exact13_note(report.copy_rate, report.exact13_rate, format_chars=report.format_chars)
+            )
+        )
     if report.format_elements:
         if report.keep_format_elements:
-            console.print(Text(f"公文格式要素 {len(report.format_elements)} 处（{report.format_chars} 字）已计入复制比。", style="dim"))
+            console.print(
+                Text(
+                    f"公文格式要素 {len(report.format_elements)} 处（{report.format_chars} 字）已计入复制比。",
+                    style="dim",
+                )
+            )
         else:
-            console.print(Text(f"公文格式要素 {len(report.format_elements)} 处（{report.format_chars} 字）不计入复制比。", style="dim"))
+            console.print(
+                Text(
+                    f"公文格式要素 {len(report.format_elements)} 处（{report.format_chars} 字）不计入复制比。",
+                    style="dim",
+                )
+            )
     if report.article_map is not None and report.article_map.units:
         console.print(Text(report.article_map.summary, style="bold"))

@@ -82,11 +82,18 @@ class Services:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = AppDB(config.data_dir / "web.db")
-        self.libraries = Libraries.create(self.db, config.data_dir / "libraries", db_path=config.db,
-                                          db_name=config.db_name)
+        self.libraries = Libraries.create(
+            self.db, config.data_dir / "libraries", db_path=config.db, db_name=config.db_name
+        )
         self.uploads = UploadDir()
-        self.jobs = JobManager(self.db, self.libraries, self.uploads, workers=config.workers,
-                               max_file_bytes=config.max_file_bytes, max_zip_total_bytes=config.max_zip_total_bytes)
+        self.jobs = JobManager(
+            self.db,
+            self.libraries,
+            self.uploads,
+            workers=config.workers,
+            max_file_bytes=config.max_file_bytes,
+            max_zip_total_bytes=config.max_zip_total_bytes,
+        )
         self.allowed_hosts = security.allowed_hosts(config.host, config.allow_hosts)
         self.network = not security.is_loopback(config.host)
 
@@ -145,6 +152,7 @@ def create_app(config: WebConfig) -> Flask:
 
 
 # -- request guards --------------------------------------------------------------------------------
+
 
 def _guard():
     svc = services()
@@ -211,9 +219,12 @@ _HTTP_MESSAGES = {
 def _error_page(exc: HTTPException):
     if isinstance(exc, RequestEntityTooLarge):
         cfg = services().config
-        return _page_error(413, "上传内容过大",
-                           f"一次上传的总大小上限为 {human(cfg.max_request_bytes)}，单个文件上限为 "
-                           f"{human(cfg.max_file_bytes)}。请分批上传或压缩文件后重试。")
+        return _page_error(
+            413,
+            "上传内容过大",
+            f"一次上传的总大小上限为 {human(cfg.max_request_bytes)}，单个文件上限为 "
+            f"{human(cfg.max_file_bytes)}。请分批上传或压缩文件后重试。",
+        )
     title, message = _HTTP_MESSAGES.get(exc.code or 500, ("出错了", "请求无法完成。"))
     if exc.code == 400 and getattr(exc, "description", "") and exc.description.startswith("zh:"):
         message = exc.description[3:]
@@ -241,6 +252,7 @@ def _percent(value: float | None) -> str:
 
 
 # -- uploads ---------------------------------------------------------------------------------------
+
 
 def _save_uploads(field_name: str = "files") -> list[Upload]:
     """Every file of the form field, saved under a random name; 413 (nothing kept) when one is
@@ -274,18 +286,26 @@ def _too_big(name: str):
 
 # -- views -----------------------------------------------------------------------------------------
 
+
 def _routes(app: Flask) -> None:
     @app.errorhandler(_TooBig)
     def too_big(exc: _TooBig):
-        return _page_error(413, "文件过大",
-                           f"“{exc.name}”超过单个文件的大小上限 {human(services().config.max_file_bytes)}，"
-                           "本次上传的文件均未保存。")
+        return _page_error(
+            413,
+            "文件过大",
+            f"“{exc.name}”超过单个文件的大小上限 {human(services().config.max_file_bytes)}，本次上传的文件均未保存。",
+        )
 
     @app.get("/")
     def index():
         svc = services()
-        return render_template("index.html.j2", libraries=svc.libraries.all(), threshold=80,
-                               max_file=svc.config.max_file_bytes, max_request=svc.config.max_request_bytes)
+        return render_template(
+            "index.html.j2",
+            libraries=svc.libraries.all(),
+            threshold=80,
+            max_file=svc.config.max_file_bytes,
+            max_request=svc.config.max_request_bytes,
+        )
 
     @app.post("/check")
     def check():
@@ -341,9 +361,11 @@ def _routes(app: Flask) -> None:
     @app.get("/report/<int:check_id>/download/<fmt>")
     def download(check_id: int, fmt: str):
         row = _check_or_404(check_id)
-        kinds = {"docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".查重标注.docx"),
-                 "html": ("text/html; charset=utf-8", ".查重报告.html"),
-                 "json": ("application/json; charset=utf-8", ".查重报告.json")}
+        kinds = {
+            "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".查重标注.docx"),
+            "html": ("text/html; charset=utf-8", ".查重报告.html"),
+            "json": ("application/json; charset=utf-8", ".查重报告.json"),
+        }
         if fmt not in kinds:
             abort(404)
         data = services().db.stored(check_id, fmt)
@@ -370,10 +392,12 @@ def _routes(app: Flask) -> None:
     def history():
         q = request.args.get("q", "").strip()[:100]
         page = max(1, request.args.get("page", 1, type=int) or 1)
-        rows, total = services().db.history(user=None if g.user.is_admin else g.user.name, query=q,
-                                            limit=50, offset=(page - 1) * 50)
-        return render_template("history.html.j2", rows=rows, total=total, q=q, page=page,
-                               pages=max(1, math.ceil(total / 50)))
+        rows, total = services().db.history(
+            user=None if g.user.is_admin else g.user.name, query=q, limit=50, offset=(page - 1) * 50
+        )
+        return render_template(
+            "history.html.j2", rows=rows, total=total, q=q, page=page, pages=max(1, math.ceil(total / 50))
+        )
 
     @app.get("/libraries")
     def libraries():
@@ -409,11 +433,22 @@ def _routes(app: Flask) -> None:
         docs.sort(key=lambda d: (when.get(d.path, ""), d.id), reverse=True)
         page = max(1, request.args.get("page", 1, type=int) or 1)
         pages = max(1, math.ceil(len(docs) / PAGE_SIZE))
-        shown = docs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        shown = docs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         count, generation = svc.libraries.state(lib)
-        return render_template("library.html.j2", lib=lib, docs=shown, matched=len(docs), count=count,
-                               generation=generation, when=when, q=q, page=page, pages=pages,
-                               last=svc.db.last_update(lib.name), max_file=svc.config.max_file_bytes)
+        return render_template(
+            "library.html.j2",
+            lib=lib,
+            docs=shown,
+            matched=len(docs),
+            count=count,
+            generation=generation,
+            when=when,
+            q=q,
+            page=page,
+            pages=pages,
+            last=svc.db.last_update(lib.name),
+            max_file=svc.config.max_file_bytes,
+        )
 
     @app.post("/libraries/<library_id>/add")
     def library_add(library_id: str):

@@ -104,8 +104,10 @@ class CheckRow:
     has_report: bool
 
 
-_ROW_COLUMNS = ("id, at, user, file_name, sha256, size, library, library_docs, library_generation, threshold, "
-                "copy_rate, copy_rate_excluding_quotes, max_source_rate, flagged, top_source, error, html IS NOT NULL")
+_ROW_COLUMNS = (
+    "id, at, user, file_name, sha256, size, library, library_docs, library_generation, threshold, "
+    "copy_rate, copy_rate_excluding_quotes, max_source_rate, flagged, top_source, error, html IS NOT NULL"
+)
 
 
 def _check_row(r: tuple) -> CheckRow:
@@ -171,39 +173,78 @@ class AppDB:
 
     def add_library(self, name: str, file: str, user: str) -> int:
         with self.transaction() as conn:
-            cur = conn.execute("INSERT INTO libraries (name, file, created_at, created_by) VALUES (?,?,?,?)",
-                               (name, file, now(), user))
+            cur = conn.execute(
+                "INSERT INTO libraries (name, file, created_at, created_by) VALUES (?,?,?,?)", (name, file, now(), user)
+            )
             return int(cur.lastrowid)
 
     def record_update(self, library: str, user: str, summary: dict) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT INTO library_updates (library, at, user, summary) VALUES (?,?,?,?)",
-                         (library, now(), user, json.dumps(summary, ensure_ascii=False)))
+            conn.execute(
+                "INSERT INTO library_updates (library, at, user, summary) VALUES (?,?,?,?)",
+                (library, now(), user, json.dumps(summary, ensure_ascii=False)),
+            )
 
     def last_update(self, library: str) -> tuple[str, str, dict] | None:
-        r = self._conn().execute(
-            "SELECT at, user, summary FROM library_updates WHERE library=? ORDER BY id DESC LIMIT 1", (library,)
-        ).fetchone()
+        r = (
+            self._conn()
+            .execute(
+                "SELECT at, user, summary FROM library_updates WHERE library=? ORDER BY id DESC LIMIT 1", (library,)
+            )
+            .fetchone()
+        )
         return (r[0], r[1], json.loads(r[2])) if r else None
 
     # -- history
-    def add_check(self, *, user: str, file_name: str, sha256: str, size: int, library: str,
-                  library_docs: int | None, library_generation: int | None, threshold: float,
-                  report=None, error: str | None = None, html: str | None = None, json_text: str | None = None,
-                  docx: bytes | None = None) -> int:
+    def add_check(
+        self,
+        *,
+        user: str,
+        file_name: str,
+        sha256: str,
+        size: int,
+        library: str,
+        library_docs: int | None,
+        library_generation: int | None,
+        threshold: float,
+        report=None,
+        error: str | None = None,
+        html: str | None = None,
+        json_text: str | None = None,
+        docx: bytes | None = None,
+    ) -> int:
         """Record one checked file (its report, or the reason it could not be read) in one transaction."""
         values = (None, None, None, None, None)
         if report is not None:
             top = report.sources[0].title if report.sources else None
-            values = (report.copy_rate, report.copy_rate_excluding_quotes, report.max_source_rate,
-                      int(report.flagged), top)
+            values = (
+                report.copy_rate,
+                report.copy_rate_excluding_quotes,
+                report.max_source_rate,
+                int(report.flagged),
+                top,
+            )
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO checks (at, user, file_name, sha256, size, library, library_docs, library_generation, "
                 "threshold, copy_rate, copy_rate_excluding_quotes, max_source_rate, flagged, top_source, error, "
                 "html, json, docx) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (now(), user, file_name, sha256, size, library, library_docs, library_generation, threshold,
-                 *values, error, _pack(html), _pack(json_text), _pack(docx)),
+                (
+                    now(),
+                    user,
+                    file_name,
+                    sha256,
+                    size,
+                    library,
+                    library_docs,
+                    library_generation,
+                    threshold,
+                    *values,
+                    error,
+                    _pack(html),
+                    _pack(json_text),
+                    _pack(docx),
+                ),
             )
             return int(cur.lastrowid)
 
@@ -223,7 +264,9 @@ class AppDB:
         with self.transaction() as conn:
             conn.execute("UPDATE checks SET html=NULL, json=NULL, docx=NULL WHERE id=?", (check_id,))
 
-    def history(self, *, user: str | None, query: str = "", limit: int = 50, offset: int = 0) -> tuple[list[CheckRow], int]:
+    def history(
+        self, *, user: str | None, query: str = "", limit: int = 50, offset: int = 0
+    ) -> tuple[list[CheckRow], int]:
         """Newest first; ``user=None`` is every user's (an admin's view); ``query`` matches file
         name, SHA-256, library, top source or user."""
         where, args = [], []
@@ -232,14 +275,17 @@ class AppDB:
             args.append(user)
         if query:
             like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(file_name LIKE ? ESCAPE '\\' OR sha256 LIKE ? ESCAPE '\\' OR library LIKE ? ESCAPE '\\' "
-                         "OR top_source LIKE ? ESCAPE '\\' OR user LIKE ? ESCAPE '\\')")
+            where.append(
+                "(file_name LIKE ? ESCAPE '\\' OR sha256 LIKE ? ESCAPE '\\' OR library LIKE ? ESCAPE '\\' "
+                "OR top_source LIKE ? ESCAPE '\\' OR user LIKE ? ESCAPE '\\')"
+            )
             args += [like] * 5
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         conn = self._conn()
         total = conn.execute(f"SELECT COUNT(*) FROM checks {clause}", args).fetchone()[0]
-        rows = conn.execute(f"SELECT {_ROW_COLUMNS} FROM checks {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-                            [*args, limit, offset])
+        rows = conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM checks {clause} ORDER BY id DESC LIMIT ? OFFSET ?", [*args, limit, offset]
+        )
         return [_check_row(r) for r in rows], int(total)
 
     def close(self) -> None:

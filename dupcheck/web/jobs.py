@@ -54,9 +54,15 @@ class JobItem:
     top_source: str | None = None
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "state": self.state, "state_label": STATE_LABELS[self.state],
-                "message": self.message, "check_id": self.check_id, "copy_rate": self.copy_rate,
-                "flagged": self.flagged}
+        return {
+            "name": self.name,
+            "state": self.state,
+            "state_label": STATE_LABELS[self.state],
+            "message": self.message,
+            "check_id": self.check_id,
+            "copy_rate": self.copy_rate,
+            "flagged": self.flagged,
+        }
 
 
 @dataclass
@@ -77,13 +83,28 @@ class Job:
         return sum(1 for i in self.items if i.state in ("done", "error"))
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "finished": self.finished, "done": self.done_count,
-                "total": len(self.items), "error": self.error, "items": [i.to_dict() for i in self.items]}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "finished": self.finished,
+            "done": self.done_count,
+            "total": len(self.items),
+            "error": self.error,
+            "items": [i.to_dict() for i in self.items],
+        }
 
 
 class JobManager:
-    def __init__(self, db: AppDB, libraries: Libraries, uploads: UploadDir, *, workers: int = 2,
-                 max_file_bytes: int, max_zip_total_bytes: int) -> None:
+    def __init__(
+        self,
+        db: AppDB,
+        libraries: Libraries,
+        uploads: UploadDir,
+        *,
+        workers: int = 2,
+        max_file_bytes: int,
+        max_zip_total_bytes: int,
+    ) -> None:
         self.db = db
         self.libraries = libraries
         self.uploads = uploads
@@ -106,15 +127,17 @@ class JobManager:
                         del self._jobs[old.id]
 
     def submit_check(self, owner: str, library: Library, threshold: float, uploads: list[Upload]) -> Job:
-        job = Job(secrets.token_urlsafe(16), "check", owner, library, threshold,
-                  [JobItem(u.name, u.size) for u in uploads])
+        job = Job(
+            secrets.token_urlsafe(16), "check", owner, library, threshold, [JobItem(u.name, u.size) for u in uploads]
+        )
         self._register(job)
         self._pool.submit(self._run_check, job, uploads)
         return job
 
     def submit_library_add(self, owner: str, library: Library, uploads: list[Upload]) -> Job:
-        job = Job(secrets.token_urlsafe(16), "library", owner, library, None,
-                  [JobItem(u.name, u.size) for u in uploads])
+        job = Job(
+            secrets.token_urlsafe(16), "library", owner, library, None, [JobItem(u.name, u.size) for u in uploads]
+        )
         self._register(job)
         self._pool.submit(self._run_library_add, job, uploads)
         return job
@@ -147,8 +170,16 @@ class JobManager:
         lib = job.library
         index = self.libraries.index(lib)
         docs, generation = self.libraries.state(lib)
-        common = dict(user=job.owner, file_name=item.name, sha256=sha256, size=len(data), library=lib.name,
-                      library_docs=docs, library_generation=generation, threshold=job.threshold)
+        common = dict(
+            user=job.owner,
+            file_name=item.name,
+            sha256=sha256,
+            size=len(data),
+            library=lib.name,
+            library_docs=docs,
+            library_generation=generation,
+            threshold=job.threshold,
+        )
         try:
             text = extract_bytes(data, item.name).text  # the type is decided by content
         except InputError as exc:
@@ -194,8 +225,12 @@ class JobManager:
                 item.state = "running"
                 try:
                     if is_plain_zip(upload.path):
-                        members = zip_documents(upload.path, max_member_bytes=self.max_file_bytes,
-                                                max_total_bytes=self.max_zip_total_bytes, archive_name=item.name)
+                        members = zip_documents(
+                            upload.path,
+                            max_member_bytes=self.max_file_bytes,
+                            max_total_bytes=self.max_zip_total_bytes,
+                            archive_name=item.name,
+                        )
                         good = 0
                         for m in members:
                             if m.data is None:
@@ -210,8 +245,12 @@ class JobManager:
                     upload.path.unlink(missing_ok=True)
             with self.libraries.write_lock(lib):
                 result = self.libraries.index(lib).add_texts(texts)  # one transaction: all land, or none
-            job.summary = {"added": list(result.added), "updated": list(result.updated),
-                           "unchanged": list(result.unchanged), "skipped": skipped}
+            job.summary = {
+                "added": list(result.added),
+                "updated": list(result.updated),
+                "unchanged": list(result.unchanged),
+                "skipped": skipped,
+            }
             self.db.record_update(lib.name, job.owner, job.summary)
         except Exception:
             log.exception("library update of %s failed", lib.name)

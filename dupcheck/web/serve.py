@@ -22,10 +22,15 @@ def data_dir(value: str | None) -> Path:
 def add_parser(sub) -> None:
     p = sub.add_parser("serve", help="start the web page for filing clerks (http://127.0.0.1:8000)")
     p.add_argument("--db", help="an index to use as the built-in library (default: the shipped corpus)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 needs accounts)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 needs accounts)"
+    )
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--data", help="folder of web.db, libraries and the session key ($DUPCHECK_WEB_DATA, "
-                   "default ~/.local/share/dupcheck/web)")
+    p.add_argument(
+        "--data",
+        help="folder of web.db, libraries and the session key ($DUPCHECK_WEB_DATA, "
+        "default ~/.local/share/dupcheck/web)",
+    )
     p.add_argument("--allow-host", action="append", default=[], help="another host name clients use (repeatable)")
     p.add_argument("--max-file-mb", type=float, default=20, help="size cap of one uploaded file (default 20)")
     p.add_argument("--max-request-mb", type=float, default=100, help="size cap of one upload request (default 100)")
@@ -54,24 +59,36 @@ def run(args) -> int:
         if len(password) < security.MIN_PASSWORD:
             raise DupcheckError(f"密码至少 {security.MIN_PASSWORD} 个字符")
         new = AppDB(folder / "web.db").set_user(name, security.hash_password(password), args.role)
-        print(f"{'已创建' if new else '已更新'}用户 {name}（{'管理员' if args.role == 'admin' else '经办人'}）", file=sys.stderr)
+        print(
+            f"{'已创建' if new else '已更新'}用户 {name}（{'管理员' if args.role == 'admin' else '经办人'}）",
+            file=sys.stderr,
+        )
         return 0
     if not security.is_loopback(args.host) and not AppDB(folder / "web.db").has_users():
-        raise DupcheckError(f"拒绝在 {args.host} 上启动：办公网络上必须先建立账户，"
-                            "例如 dupcheck serve --add-user 张三 --role admin")
+        raise DupcheckError(
+            f"拒绝在 {args.host} 上启动：办公网络上必须先建立账户，例如 dupcheck serve --add-user 张三 --role admin"
+        )
     from waitress import serve
 
     from dupcheck.web import WebConfig, create_app
 
     mb = 2**20
-    config = WebConfig(data_dir=folder, db=args.db, host=args.host, port=args.port, allow_hosts=tuple(args.allow_host),
-                       max_file_bytes=int(args.max_file_mb * mb), max_request_bytes=int(args.max_request_mb * mb),
-                       workers=args.workers)
+    config = WebConfig(
+        data_dir=folder,
+        db=args.db,
+        host=args.host,
+        port=args.port,
+        allow_hosts=tuple(args.allow_host),
+        max_file_bytes=int(args.max_file_mb * mb),
+        max_request_bytes=int(args.max_request_mb * mb),
+        workers=args.workers,
+    )
     app = create_app(config)
-    print(f"dupcheck 网页已启动：http://{args.host}:{args.port}/ （数据目录 {folder}；按 Ctrl-C 停止）", file=sys.stderr)
+    print(
+        f"dupcheck 网页已启动：http://{args.host}:{args.port}/ （数据目录 {folder}；按 Ctrl-C 停止）", file=sys.stderr
+    )
     try:
-        serve(app, host=args.host, port=args.port, threads=8,
-              max_request_body_size=config.max_request_bytes * 4)
+        serve(app, host=args.host, port=args.port, threads=8, max_request_body_size=config.max_request_bytes * 4)
     finally:
         app.extensions["dupcheck"].close()
     return 0

@@ -85,8 +85,9 @@ class ZipMember:
     reason: str | None = None  # why it was refused (Chinese)
 
 
-def zip_documents(path: str | os.PathLike, *, max_member_bytes: int, max_total_bytes: int,
-                  archive_name: str) -> list[ZipMember]:
+def zip_documents(
+    path: str | os.PathLike, *, max_member_bytes: int, max_total_bytes: int, archive_name: str
+) -> list[ZipMember]:
     """The supported documents of an uploaded zip (by suffix inside the archive; the content is
     sniffed again when extracted), each read in memory within the caps; refused ones with a reason."""
     out: list[ZipMember] = []
@@ -119,7 +120,9 @@ def zip_documents(path: str | os.PathLike, *, max_member_bytes: int, max_total_b
                 out.append(ZipMember(shown, None, "压缩比异常（疑似压缩炸弹），已拒绝"))
                 continue
             if total + info.file_size > max_total_bytes:
-                out.append(ZipMember(shown, None, f"压缩包解压后总大小超过上限 {human(max_total_bytes)}，其余文件未读取"))
+                out.append(
+                    ZipMember(shown, None, f"压缩包解压后总大小超过上限 {human(max_total_bytes)}，其余文件未读取")
+                )
                 break
             try:
                 with zf.open(info) as fh:  # the header's size may lie: never read past the cap

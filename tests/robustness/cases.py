@@ -25,8 +25,9 @@ def dupcheck(*args: str, env: dict | None = None, timeout: float = TIMEOUT, cwd:
     """Run the real ``dupcheck`` in a subprocess, bounded in time; assert it left no traceback."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "dupcheck.cli", *args], capture_output=True, timeout=timeout,
-                          env=full_env, cwd=cwd)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dupcheck.cli", *args], capture_output=True, timeout=timeout, env=full_env, cwd=cwd
+    )
     err = proc.stderr.decode("utf-8", "replace")
     assert "Traceback" not in err, err
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), err)

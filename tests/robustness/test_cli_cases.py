@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
 
 import pytest
 
@@ -29,7 +28,7 @@ def built(tmp_path_factory):
 
 @pytest.mark.parametrize("i", range(len(usage_cases("db", "d"))))
 def test_nonsense_options_are_refused(built, i):
-    root, db, draft, _ = built
+    _root, db, draft, _ = built
     case = usage_cases(db, draft)[i]
     run = dupcheck(*case.args, env=case.env)
     assert run.code == case.code, (case.name, run.err)
@@ -37,7 +36,7 @@ def test_nonsense_options_are_refused(built, i):
 
 
 def test_exit_codes_keep_error_and_verdict_apart(built, tmp_path):
-    root, db, draft, own = built
+    _root, db, draft, own = built
     assert dupcheck("check", own, "--db", db).code == 0
     assert dupcheck("check", draft, "--db", db).code == 1
     missing = str(tmp_path / "missing.txt")
@@ -84,7 +83,7 @@ def test_missing_and_foreign_index(built, tmp_path):
 
 
 def test_output_paths(built, tmp_path):
-    root, db, draft, own = built
+    _root, db, draft, own = built
     # into a missing folder: made
     target = tmp_path / "new" / "sub" / "r.html"
     assert dupcheck("check", draft, "--db", db, "--html", str(target)).code == 1
@@ -113,8 +112,16 @@ def test_output_paths(built, tmp_path):
         d.add_paragraph(line)
     d.save(tmp_path / "a/draft.docx")
     reports = tmp_path / "reports"
-    run = dupcheck("check", *(str(tmp_path / r) for r in ("a/draft.txt", "b/draft.txt", "a/draft.docx")),
-                   "--db", db, "--html", str(reports), "--annotate", str(tmp_path / "marked"))
+    run = dupcheck(
+        "check",
+        *(str(tmp_path / r) for r in ("a/draft.txt", "b/draft.txt", "a/draft.docx")),
+        "--db",
+        db,
+        "--html",
+        str(reports),
+        "--annotate",
+        str(tmp_path / "marked"),
+    )
     assert run.code == 1, run.err
     assert len(list(reports.glob("*.html"))) == 3
     assert len(list((tmp_path / "marked").glob("*.docx"))) == 3
@@ -124,7 +131,7 @@ def test_output_paths(built, tmp_path):
 
 
 def test_file_names_that_are_not_utf8(built, tmp_path):
-    root, db, _, _ = built
+    _root, db, _, _ = built
     folder = tmp_path / "gbk"
     folder.mkdir()
     name = os.fsencode(folder) + b"/" + "草稿".encode("gbk") + b".txt"

@@ -21,8 +21,9 @@ PY = sys.executable
 def _many(folder: Path, n: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        (folder / f"d{i:04d}.txt").write_text(f"第{i}号文件\n" + (LAW_A if i % 2 else LAW_B) + f"\n附{i}：" + "某" * (i % 37),
-                                               encoding="utf-8")
+        (folder / f"d{i:04d}.txt").write_text(
+            f"第{i}号文件\n" + (LAW_A if i % 2 else LAW_B) + f"\n附{i}：" + "某" * (i % 37), encoding="utf-8"
+        )
     return folder
 
 
@@ -61,12 +62,15 @@ def test_killed_index_leaves_an_index_that_opens_answers_and_resumes(tmp_path, s
     corpus = _many(tmp_path / "corpus", 240)
     db = tmp_path / "i.db"
     assert dupcheck("index", str(corpus / "d0001.txt"), "--db", str(db), "-q").code == 0  # a first, small index
-    proc = subprocess.Popen([PY, "-m", "dupcheck.cli", "index", str(corpus), "--db", str(db), "--workers", "2", "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [PY, "-m", "dupcheck.cli", "index", str(corpus), "--db", str(db), "--workers", "2", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(delay)
     workers = _children(proc.pid)
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=30)  # returns: no worker holds the pipes
+    _out, err = proc.communicate(timeout=30)  # returns: no worker holds the pipes
     assert b"Traceback" not in err
     if sig == signal.SIGTERM and proc.returncode not in (0,):
         assert proc.returncode == 143 and "已终止".encode() in err
@@ -99,8 +103,9 @@ def test_stale_rebuild_and_partial_files_are_removed(tmp_path):
     stem = "national-laws-x"
     (cache / f"{stem}.{dead}.partial").write_bytes(b"x")
     (cache / f"{stem}.{dead}.partial-wal").write_bytes(b"x")
-    from dupcheck.safety import remove_stale
     import re
+
+    from dupcheck.safety import remove_stale
 
     removed = remove_stale(cache, re.compile(re.escape(stem) + r"\.(?P<pid>\d+)\.partial(?:-wal|-shm)?"))
     assert len(removed) == 2 and not list(cache.iterdir())
@@ -121,7 +126,9 @@ def test_check_answers_while_an_index_writes_and_a_second_index_waits_then_refus
     db = tmp_path / "i.db"
     corpus = _many(tmp_path / "corpus", 4)
     assert dupcheck("index", str(corpus), "--db", str(db), "-q").code == 0
-    holder = subprocess.Popen([PY, "-c", _HOLD, str(db), "8"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [PY, "-c", _HOLD, str(db), "8"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         draft = tmp_path / "draft.txt"
@@ -137,7 +144,9 @@ def test_check_answers_while_an_index_writes_and_a_second_index_waits_then_refus
         holder.kill()
         holder.wait(10)
     # with the default wait, a second writer waits for the first and then runs
-    holder = subprocess.Popen([PY, "-c", _HOLD, str(db), "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [PY, "-c", _HOLD, str(db), "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         run = dupcheck("index", str(corpus), "--db", str(db), timeout=30)
@@ -169,8 +178,9 @@ def test_full_disk_is_named_as_such(tmp_path):
         corpus = tmp_path / "corpus"
         corpus.mkdir()
         for i in range(40):  # random characters: about 1.2 MB of index, no compression helps
-            (corpus / f"r{i}.txt").write_text("".join(chr(rnd.randrange(0x4E00, 0x9FA5)) for _ in range(20000)),
-                                              encoding="utf-8")
+            (corpus / f"r{i}.txt").write_text(
+                "".join(chr(rnd.randrange(0x4E00, 0x9FA5)) for _ in range(20000)), encoding="utf-8"
+            )
         run = dupcheck("index", str(corpus), "--db", str(small / "i.db"), "-q", "--workers", "1")
         assert run.code == 3 and "磁盘已满" in run.err and "cannot rollback" not in run.err, run.err
         assert len(run.err.strip().splitlines()) == 1

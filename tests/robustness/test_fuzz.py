@@ -27,8 +27,16 @@ from tests.test_index import LAW_A, LAW_B
 REGRESSIONS = Path(__file__).parent / "regressions"
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
-_PREFIXES = [b"", b"%PDF-1.4\n", b"PK\x03\x04", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"{\\rtf1",
-             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"]
+_PREFIXES = [
+    b"",
+    b"%PDF-1.4\n",
+    b"PK\x03\x04",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"{\\rtf1",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+]
 _NAMES = ["a.txt", "a.md", "a.docx", "a.pdf", "a"]
 
 

@@ -27,8 +27,11 @@ LAW = EXAMPLE.read_text(encoding="utf-8")
 def app(tmp_path):
     with Index.open(tmp_path / "x.db") as ix:
         ix.add_texts([("law.txt", LAW, "测试法")])
-    app = create_app(WebConfig(data_dir=tmp_path / "data", db=str(tmp_path / "x.db"), max_file_bytes=200_000,
-                               max_request_bytes=1_000_000))
+    app = create_app(
+        WebConfig(
+            data_dir=tmp_path / "data", db=str(tmp_path / "x.db"), max_file_bytes=200_000, max_request_bytes=1_000_000
+        )
+    )
     yield app
     app.extensions["dupcheck"].close()
 
@@ -49,8 +52,15 @@ def wait(client, location):
 
 def test_check_report_downloads_history(app):
     c = app.test_client()
-    r = c.post("/check", data={"csrf_token": token(c), "library": "main", "threshold": "80",
-                                "files": (io.BytesIO(LAW.encode()), "草稿.txt")})
+    r = c.post(
+        "/check",
+        data={
+            "csrf_token": token(c),
+            "library": "main",
+            "threshold": "80",
+            "files": (io.BytesIO(LAW.encode()), "草稿.txt"),
+        },
+    )
     assert r.status_code == 303
     done = wait(c, r.headers["Location"])
     report = done.headers["Location"]
@@ -66,9 +76,15 @@ def test_check_report_downloads_history(app):
 
 def test_unreadable_file_gets_reason_beside_others(app):
     c = app.test_client()
-    r = c.post("/check", data={"csrf_token": token(c), "library": "main", "threshold": "80",
-                                "files": [(io.BytesIO(LAW.encode()), "a.txt"),
-                                          (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 100), "b.txt")]})
+    r = c.post(
+        "/check",
+        data={
+            "csrf_token": token(c),
+            "library": "main",
+            "threshold": "80",
+            "files": [(io.BytesIO(LAW.encode()), "a.txt"), (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 100), "b.txt")],
+        },
+    )
     page = wait(c, r.headers["Location"]).get_data(as_text=True)
     assert "无法读取" in page and "查看报告" in page
 
@@ -83,8 +99,10 @@ def test_refusals(app):
     assert big.status_code == 413 and "文件过大" in big.get_data(as_text=True)
     huge = c.post("/check", data={"csrf_token": t, "files": (io.BytesIO(b"x" * 2_000_000), "huge.txt")})
     assert huge.status_code == 413 and "上传内容过大" in huge.get_data(as_text=True)
-    assert c.post("/check", data={"csrf_token": t, "threshold": "500",
-                                  "files": (io.BytesIO(b"abc"), "a.txt")}).status_code == 400
+    assert (
+        c.post("/check", data={"csrf_token": t, "threshold": "500", "files": (io.BytesIO(b"abc"), "a.txt")}).status_code
+        == 400
+    )
     assert "default-src 'self'" in c.get("/").headers["Content-Security-Policy"]
 
 
@@ -124,8 +142,15 @@ def test_two_concurrent_checks_both_get_reports(app):
     c1, c2 = app.test_client(), app.test_client()
     jobs = []
     for c, name in ((c1, "one.txt"), (c2, "two.txt")):
-        r = c.post("/check", data={"csrf_token": token(c), "library": "main", "threshold": "80",
-                                   "files": (io.BytesIO(LAW.encode()), name)})
+        r = c.post(
+            "/check",
+            data={
+                "csrf_token": token(c),
+                "library": "main",
+                "threshold": "80",
+                "files": (io.BytesIO(LAW.encode()), name),
+            },
+        )
         jobs.append((c, r.headers["Location"]))
     for c, location in jobs:
         done = wait(c, location)

@@ -14,8 +14,14 @@ from dupcheck.api import Index
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EXAMPLE = Path(__file__).resolve().parents[2] / "corpora" / "examples" / "henan-assembly-law.txt"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.mark.browser
