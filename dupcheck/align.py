@@ -306,9 +306,10 @@ def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:
     if not a or not b:
         return 0, 0
     end_a = end_b = 0
-    for tag, a0, a1, b0, b1 in Indel.opcodes(a, b):
-        if tag != "equal":
+    for op in Indel.opcodes(a, b):
+        if op.tag != "equal":
             continue
+        a0, a1, b0, b1 = op.src_start, op.src_end, op.dest_start, op.dest_end
         if a0 - end_a > max_gap or b0 - end_b > max_gap:
             break
         if a1 - a0 < 2 and (a0, b0) != (end_a, end_b):  # a lone common character after a gap is chance
@@ -342,9 +343,10 @@ def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
     ops = Indel.opcodes(a, b)
 
     def to_source(x: int, *, end: bool) -> int:
-        for tag, a0, a1, b0, b1 in ops:
+        for op in ops:
+            a0, a1, b0, b1 = op.src_start, op.src_end, op.dest_start, op.dest_end
             if a0 <= x < a1 or (end and a0 < x <= a1):
-                return b0 + min(x - a0, b1 - b0) if tag == "equal" else (b1 if end else b0)
+                return b0 + min(x - a0, b1 - b0) if op.tag == "equal" else (b1 if end else b0)
         return len(b) if end else 0
 
     s0 = m.s0 + to_source(d0 - m.d0, end=False)

@@ -138,7 +138,7 @@ class Index:
     ) -> Index:
         """Open (or create) the index at ``path``; ``":memory:"`` makes a throw-away one."""
         scheme = Scheme.current()
-        store = Store.open(path, scheme.as_dict(), create=create)
+        store = Store.open(os.fspath(path), scheme.as_dict(), create=create)
         return cls(store, scheme, params, name or Path(str(path)).name)
 
     @classmethod
@@ -228,7 +228,7 @@ class Index:
         if is_corpus_file(root):
             return self.add_texts(corpus_items(root), progress=progress, workers=workers)
         paths = [str(p) for p in find_documents(root)]
-        metadata = read_metadata_csv(root)  # metadata.csv beside the files: versions (dupcheck/versions.py)
+        metadata = read_metadata_csv(os.fspath(root))  # metadata.csv beside the files: versions (dupcheck/versions.py)
         with self.store.transaction():
             result = self._update(paths, remove_missing_under=str(root), progress=progress, workers=workers)
             store_metadata(self.store, metadata)
@@ -246,7 +246,8 @@ class Index:
         known = self.store.hashes_by_path()
         todo = [it for it in items if known.get(it[0]) != hashlib.sha256(it[1].encode("utf-8")).hexdigest()]
         changed = {it[0] for it in todo}
-        added, updated = [], []
+        added: list[str] = []
+        updated: list[str] = []
         with self._writing() as writer:  # rows are written as workers deliver them; all land, or none
             for f in pool.imap(_text_features, todo, shared=self.scheme, workers=workers, progress=progress):
                 (updated if f.path in known else added).append(f.path)
@@ -292,7 +293,9 @@ class Index:
                     unchanged.append(p)
                     continue
             todo.append(p)
-        added, updated, removed = [], [], []
+        added: list[str] = []
+        updated: list[str] = []
+        removed: list[str] = []
         with self._writing() as writer:  # all of the update lands, or none of it
             for r in pool.imap(_file_features, todo, shared=self.scheme, workers=workers, progress=progress):
                 if isinstance(r, Skipped):

@@ -381,7 +381,7 @@ def audit_collection(
         return out
 
     if exhaustive:
-        rate_of([tuple(map(int, r)) for r in cands])
+        rate_of([(int(i), int(j)) for i, j in cands])
     else:
         best_first(cands, share, n, rate_of, threshold=threshold)
     pairs = []

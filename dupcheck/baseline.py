@@ -36,6 +36,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 
@@ -70,7 +71,7 @@ def _drop_table() -> np.ndarray:
     return t
 
 
-def sorted_searchsorted(table: np.ndarray, q: np.ndarray, side: str = "left") -> np.ndarray:
+def sorted_searchsorted(table: np.ndarray, q: np.ndarray, side: Literal["left", "right"] = "left") -> np.ndarray:
     """``np.searchsorted`` with the queries sorted first (about twice as fast on big tables)."""
     order = np.argsort(q, kind="stable")
     out = np.empty(q.size, dtype=np.int64)

@@ -206,7 +206,7 @@ def cmd_check(args) -> int:
         rendered = str(get_format(args.format).render(shown, **options))
         _write(rendered if rendered.endswith("\n") else rendered + "\n", args.output)
     for n, (r, s) in enumerate(zip(results, shown)):
-        if isinstance(r, Report):
+        if isinstance(r, Report) and isinstance(s, Report):
             if html_paths:
                 from dupcheck.render import render_html
 
@@ -273,6 +273,7 @@ def _stage_progress():
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        TaskID,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
@@ -287,7 +288,7 @@ def _stage_progress():
         TimeRemainingColumn(),
         console=_stderr_console(),
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -446,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for stream in (sys.stdout, sys.stderr):  # a name that is not UTF-8 never ends in a traceback
         with _suppress():
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]  # a TextIOWrapper at start-up
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) or a usage error (2): a code, not an exception

@@ -190,8 +190,8 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
     if image:
         from dupcheck.ocr import ocr_image
 
-        r = ocr_image(data, name)
-        return _checked(Extracted(name, r.text, "image", None, r.method, r.confidence))
+        ocr = ocr_image(data, name)
+        return _checked(Extracted(name, ocr.text, "image", None, ocr.method, ocr.confidence))
     _refuse_other_binary(data, name)
     _check_size(len(data), name, limits.MAX_TEXT_FILE_BYTES, "DUPCHECK_MAX_TEXT_MB")
     text, encoding = _decode(data, name)
@@ -389,6 +389,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     taken if it reads as common characters. A text that no encoding reads without mojibake is
     refused, naming the likely encoding: it is never scored as garbage.
     """
+    encoding: str | None
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -440,7 +441,7 @@ def _gb_or_big5(data: bytes, name: str, gb_valid: bool) -> str | None:
             return encoding
     if not shares:
         return None
-    likely = min(shares, key=shares.get)
+    likely = min(shares, key=lambda e: shares[e])
     guess = _charset_guess(sample) or {"gb18030": "GBK/GB18030", "big5": "Big5", "big5hkscs": "Big5-HKSCS"}[likely]
     raise InputError(name, f"文字像是乱码：无法确定编码（可能是 {guess}）；请另存为 UTF-8 后重试")
 

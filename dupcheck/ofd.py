@@ -191,7 +191,7 @@ def _read(pkg: _Package, name: str) -> str:
     doc_root = None
     for el in ofd.iter():
         if _local(el.tag) == "DocRoot" and (el.text or "").strip():
-            doc_root = _resolve("", el.text)
+            doc_root = _resolve("", el.text or "")
             break
     if doc_root is None:
         raise InputError(name, f"{_CORRUPT}（OFD.xml 中没有 DocRoot）")
@@ -203,10 +203,11 @@ def _read(pkg: _Package, name: str) -> str:
     pages: list[tuple[str, str]] = []
     for el in document.iter():
         tag = _local(el.tag)
-        if tag == "TemplatePage" and el.get("BaseLoc"):
-            templates[el.get("ID", "")] = _resolve(doc_dir, el.get("BaseLoc"))
-        elif tag == "Page" and el.get("BaseLoc"):
-            pages.append((el.get("ID", ""), _resolve(doc_dir, el.get("BaseLoc"))))
+        loc = el.get("BaseLoc")
+        if tag == "TemplatePage" and loc:
+            templates[el.get("ID", "")] = _resolve(doc_dir, loc)
+        elif tag == "Page" and loc:
+            pages.append((el.get("ID", ""), _resolve(doc_dir, loc)))
     if not pages:
         raise InputError(name, "空文档（OFD 没有页面）")
     if len(pages) > limits.MAX_PDF_PAGES:

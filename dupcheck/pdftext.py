@@ -107,8 +107,8 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
 
         ocr = ocr_page_images(data, scanned, name, progress=progress)
         chars = sum(p.chars for p in ocr.values())
-        for i, page in ocr.items():
-            pages[i] = page.lines
+        for i, recognised in ocr.items():
+            pages[i] = recognised.lines
         method = METHOD
         confidence = sum(p.conf_sum for p in ocr.values()) / chars if chars else None
     if not any(pages):
@@ -278,18 +278,19 @@ def _strip_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
     A running header (footer) is a first (last) line that recurs, digits aside, on at least half
     of the pages, and on two or more.
     """
-    pages = [list(lines) for lines in pages]
-    n = len(pages)
+    marked: list[list[_Line | None]] = [list(lines) for lines in pages]
+    n = len(marked)
     bare: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (edge, value - page) -> [(page, line)]
-    for i, lines in enumerate(pages):
+    for i, lines in enumerate(marked):
         for edge in (0, -1):
             for k in range(2):
                 if len(lines) <= k:
                     break
                 j = k if edge == 0 else len(lines) - 1 - k
-                if lines[j] is None:  # a page of one or two lines, already looked at from the top
+                line = lines[j]
+                if line is None:  # a page of one or two lines, already looked at from the top
                     break
-                key = re.sub(r"\s+", "", lines[j].text)
+                key = re.sub(r"\s+", "", line.text)
                 if _PAGE_NUMBER.fullmatch(key):
                     lines[j] = None
                 elif _BARE_NUMBER.fullmatch(key):
@@ -300,22 +301,22 @@ def _strip_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
     for hits in bare.values():
         if len(hits) >= max(1, n // 2):
             for i, j in hits:
-                pages[i][j] = None
-    pages = [[line for line in lines if line is not None] for lines in pages]
+                marked[i][j] = None
+    pages = [[line for line in lines if line is not None] for lines in marked]
     if n >= 2:
         for edge in (0, -1):
             for _ in range(2):
-                keys = [re.sub(r"\d+", "#", re.sub(r"\s+", "", lines[edge].text)) if lines else None for lines in pages]
+                keys = [re.sub(r"\d+", "#", re.sub(r"\s+", "", body[edge].text)) if body else None for body in pages]
                 counts: dict[str, int] = {}
-                for key in keys:
-                    if key is not None:
-                        counts[key] = counts.get(key, 0) + 1
+                for shape in keys:
+                    if shape is not None:
+                        counts[shape] = counts.get(shape, 0) + 1
                 running = {k for k, c in counts.items() if c >= 2 and 2 * c >= n}
                 if not running:
                     break
-                for lines, key in zip(pages, keys):
-                    if key in running:
-                        del lines[edge]
+                for body, shape in zip(pages, keys):
+                    if shape in running:
+                        del body[edge]
     return [line for lines in pages for line in lines]
 
 

@@ -94,6 +94,14 @@ def _get(conn: sqlite3.Connection, key: str) -> bytes | None:
     return None if row is None else row[0]
 
 
+def _need(conn: sqlite3.Connection, key: str) -> bytes:
+    """A state value that current postings always have."""
+    value = _get(conn, key)
+    if value is None:
+        raise KeyError(f"postings state {key!r} missing")
+    return value
+
+
 def _set(conn: sqlite3.Connection, key: str, value: bytes | int) -> None:
     conn.execute(
         "INSERT INTO postings_state VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value)
@@ -146,12 +154,12 @@ class PostingsWriter:
         ):
             self._compact(live)
         else:
-            df = np.frombuffer(_get(conn, "df"), dtype="<u4").astype(np.int64)
+            df = np.frombuffer(_need(conn, "df"), dtype="<u4").astype(np.int64)
             for a in self.added:
                 df[a.bigram_ids] += 1
             for ids in self.removed_bigrams:
                 df[ids] -= 1
-            version = int(_get(conn, "df_version")) + 1
+            version = int(_need(conn, "df_version")) + 1
             _set(conn, "df", df.astype("<u4").tobytes())
             _set(conn, "df_version", version)
             if self.added:
@@ -251,15 +259,19 @@ class LazyRetriever(Retriever):
     ``max_df``, ``scheme``, :meth:`containment` and :meth:`cosine` (per live document row).
     """
 
+    idf: np.ndarray  # always loaded (document frequencies are kept exact)
+
     def __init__(self, store, scheme: Scheme) -> None:  # Retriever.__init__ not called: nothing is loaded here
         conn = store.conn
         self.store = store
-        self.hashes = self.owners = self.tfidf = None
+        # No in-memory posting table: hits, containment and cosine read the stored segments.
+        self.hashes = self.owners = None  # type: ignore[assignment]
+        self.tfidf = None
         self.scheme = scheme
         self.doc_ids = np.array([r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")], dtype=np.int64)
         n = len(self.doc_ids)
         self.max_df = max(20, n // 20)
-        self.df = np.frombuffer(_get(conn, "df"), dtype="<u4") if n else np.zeros(scheme.bigrams, np.uint32)
+        self.df = np.frombuffer(_need(conn, "df"), dtype="<u4") if n else np.zeros(scheme.bigrams, np.uint32)
         self.df_version = int(_get(conn, "df_version") or 0)
         self.idf = idf_of(self.df.astype(np.int64), n)
         self.segments: list[_Segment] = []

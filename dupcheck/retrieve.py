@@ -133,7 +133,7 @@ class Retriever:
         return rows, which, weight.astype(np.int64), len(hashes)
 
     def cosine(self, codes: np.ndarray) -> np.ndarray:
-        if self.tfidf is None:
+        if self.tfidf is None or self.idf is None:
             return np.zeros(len(self.doc_ids))
         ids, counts = bigram_features(codes, self.scheme)
         if len(ids) == 0:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def draft_digest(data: bytes) -> tuple[str, int]:
     return hashlib.sha256(data).hexdigest(), len(data)
 
 
-def index_digest(rows: list[tuple[str, str]], metadata: list[tuple] = ()) -> str:
+def index_digest(rows: list[tuple[str, str]], metadata: Sequence[tuple] = ()) -> str:
     """SHA-256 over every document's ``(path, content sha256)``, sorted, then the version metadata."""
     h = hashlib.sha256()
     for path, sha in sorted(rows):

@@ -49,6 +49,7 @@ def display(path: str | os.PathLike) -> str:
     Windows), else with the bad bytes as ``\\xNN``. Use it only for printing: open the real path.
     """
     name = os.fspath(path)
+    raw: bytes | None
     if isinstance(name, bytes):
         raw = name
     else:
@@ -158,7 +159,7 @@ def pid_alive(pid: int) -> bool:
 def remove_stale(folder: str | os.PathLike, pattern: re.Pattern[str]) -> list[Path]:
     """Remove files in ``folder`` whose name matches ``pattern`` (group ``pid``) when that process is
     gone: the temporary files (and their -wal/-shm) of a killed run. Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(folder).iterdir())
     except OSError:

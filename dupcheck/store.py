@@ -200,7 +200,7 @@ class Store:
             raise
         if stored != scheme:
             conn.close()
-            raise SchemeMismatchError(path, stored, scheme)
+            raise SchemeMismatchError(path, stored or {}, scheme)
         return store
 
     def _tables(self) -> set[str]:
@@ -340,6 +340,7 @@ class Store:
             (_to_db(doc.path), _clean(doc.title), doc.sha256, doc.chars, doc.key_chars, _now(), doc.text_blob),
         )
         doc_id = cur.lastrowid
+        assert doc_id is not None  # an INSERT always sets it
         self.conn.execute(
             "INSERT INTO features VALUES (?,?,?,?)",
             (doc_id, doc.fingerprints, doc.bigram_ids, doc.bigram_counts),
@@ -403,15 +404,15 @@ def _folder_writable(path: str) -> bool:
 def _connect(path: str, *, readonly: bool) -> tuple[sqlite3.Connection, set[str], int]:
     """A connection, the tables and the application id; read-only files open with ``mode=ro``
     (``immutable=1`` when even the -shm file cannot be made: nobody can write that file)."""
-    attempts = [(path, False)]
+    attempts: list[tuple[str, bool]] = [(path, False)]
     if readonly:
-        uri = "file:" + urllib.parse.quote(os.path.abspath(path))
-        attempts = [(uri + "?mode=ro", True), (uri + "?immutable=1", True)]
+        file_uri = "file:" + urllib.parse.quote(os.path.abspath(path))
+        attempts = [(file_uri + "?mode=ro", True), (file_uri + "?immutable=1", True)]
     last: sqlite3.Error | None = None
-    for target, uri in attempts:
+    for target, is_uri in attempts:
         try:
             conn = sqlite3.connect(
-                target, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False, uri=uri
+                target, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False, uri=is_uri
             )
         except sqlite3.Error as exc:
             last = exc

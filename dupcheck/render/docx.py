@@ -25,6 +25,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docx
 from docx.document import Document as DocxDocument
@@ -54,7 +55,7 @@ class DocxParagraph:
     leading and trailing line breaks.
     """
 
-    element: object  # the w:p element
+    element: Any  # the w:p element (lxml)
     raw: str
     lead: int
     text: str
@@ -199,7 +200,7 @@ def _split_run(r, cut: int):
     return right
 
 
-def _units(p) -> list[tuple[object, int, int, bool]]:
+def _units(p) -> list[tuple[Any, int, int, bool]]:  # lxml elements (w:r)
     """(w:r, start, end, splittable) for the runs of paragraph ``p``, offsets into its raw text.
 
     A run is splittable when all its text is in its own children (always, but for exotic
@@ -208,7 +209,7 @@ def _units(p) -> list[tuple[object, int, int, bool]]:
     units: list[list] = []
     pos = 0
     for el, text in docx_atoms(p):
-        run = el.getparent()
+        run: Any = el.getparent()  # type: ignore[attr-defined]  # an lxml element
         direct = run is not None and run.tag == _W + "r"
         while run is not None and run.tag != _W + "r":
             run = run.getparent()
@@ -225,7 +226,7 @@ def _annotate(document: DocxDocument, paragraphs: list[DocxParagraph], report: R
     cuts = sorted({p.draft_start for p in report.passages} | {p.draft_end for p in report.passages})
     # (start, end, w:r, Paragraph) in report offsets for every run, split so that no run
     # straddles a passage boundary.
-    pieces = []
+    pieces: list[tuple[int, int, Any, Paragraph]] = []
     offset = 0  # where the paragraph's text starts in report.text
     for para in paragraphs:
         wrapper = Paragraph(para.element, document._body)
@@ -251,16 +252,16 @@ def _annotate(document: DocxDocument, paragraphs: list[DocxParagraph], report: R
     comments = []
     for i in order:
         p = report.passages[i]
-        runs = []
-        for s, e, r, para in pieces[bisect.bisect_left(starts, p.draft_start) :]:
+        runs: list[tuple[Any, Paragraph]] = []
+        for s, e, r, owner in pieces[bisect.bisect_left(starts, p.draft_start) :]:
             if s >= p.draft_end:
                 break
             if e > s and e <= p.draft_end:
-                runs.append((r, para))
+                runs.append((r, owner))
         if not runs:
             continue
-        for r, para in runs:
-            Run(r, para).font.highlight_color = HIGHLIGHT.get(p.kind, WD_COLOR_INDEX.YELLOW)
+        for r, owner in runs:
+            Run(r, owner).font.highlight_color = HIGHLIGHT.get(p.kind, WD_COLOR_INDEX.YELLOW)
         comments.append((i, runs))
 
     for i, runs in sorted(comments):
@@ -268,11 +269,11 @@ def _annotate(document: DocxDocument, paragraphs: list[DocxParagraph], report: R
         # A comment range should not leave its table cell (or enter one): one comment per
         # stretch of runs in the same container.
         group: list = []
-        for r, para in runs:
-            if group and para._p.getparent() is not group[-1][1]._p.getparent():
+        for r, owner in runs:
+            if group and owner._p.getparent() is not group[-1][1]._p.getparent():
                 _add_comment(document, group, text)
                 group = []
-            group.append((r, para))
+            group.append((r, owner))
         _add_comment(document, group, text)
 
 

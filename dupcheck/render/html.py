@@ -98,7 +98,7 @@ def draft_lines(report: Report) -> list[list[Piece]]:
         owner = max(covering, key=lambda i: (spans[i][0], -i)) if covering else None
         owned.append((a, b, owner, covering))
     has_piece = {o for _, _, o, _ in owned if o is not None}
-    empty_at = {}
+    empty_at: dict[int, list[int]] = {}
     for i, (s, _) in enumerate(spans):
         if i not in has_piece:
             empty_at.setdefault(s, []).append(i)
@@ -173,7 +173,9 @@ def _comparisons(report: Report, articles: ReportArticles) -> list[Comparison]:
         p = report.passages[i]
         draft, source = passage_texts(report, p)
         alignment = articles.alignment(i)
-        if alignment is None:
+        draft_pieces: list[tuple[str, bool]]
+        source_pieces: list[tuple[str, bool]] | None
+        if alignment is None or source is None:  # no alignment without the source's text
             draft_pieces, source_pieces = [(draft, False)], None
         elif p.kind == "verbatim":
             # Identical after normalization, as the report says: nothing to mark.
