@@ -1,5 +1,5 @@
-"""``dupcheck serve``: a local web application for filing clerks (docs/web.md)."""
+"""``dupcheck serve``: a local web application for filing clerks (docs/web.md).
 
-from dupcheck.web.app import WebConfig, create_app
-
-__all__ = ["WebConfig", "create_app"]
+``from dupcheck.web.app import WebConfig, create_app``. Nothing is imported here, so the CLI can
+register ``serve`` without Flask installed (the ``web`` extra): the command says what to install.
+"""

@@ -41,6 +41,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    try:
+        import flask  # noqa: F401
+        import waitress  # noqa: F401
+    except ImportError:
+        raise DupcheckError('网页界面需要 web 扩展：请运行 pip install "dupcheck[web]"') from None
     from dupcheck.web import security
     from dupcheck.web.db import AppDB
 
@@ -70,7 +75,7 @@ def run(args) -> int:
         )
     from waitress import serve
 
-    from dupcheck.web import WebConfig, create_app
+    from dupcheck.web.app import WebConfig, create_app
 
     mb = 2**20
     config = WebConfig(

@@ -13,11 +13,8 @@ import pytest
 pytest.importorskip("flask")
 
 from dupcheck.api import Index
-from dupcheck.web import (
-    WebConfig,
-    create_app,
-    security,
-)
+from dupcheck.web import security
+from dupcheck.web.app import WebConfig, create_app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "corpora" / "examples" / "henan-assembly-law.txt"
 LAW = EXAMPLE.read_text(encoding="utf-8")
@@ -156,3 +153,20 @@ def test_two_concurrent_checks_both_get_reports(app):
         done = wait(c, location)
         assert done.status_code == 303 and c.get(done.headers["Location"]).status_code == 200
     assert c1.get(jobs[0][1]).status_code == 303 and c1.get(jobs[1][1]).status_code == 303
+
+
+def test_the_cli_needs_no_web_library_until_serve_runs():
+    # A wheel installed without the web extra must still run every other command.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['flask'] = None; sys.modules['waitress'] = None\n"
+        "from dupcheck.cli import main\n"
+        "assert main(['check', '--help']) == 0\n"
+        "print('serve:', main(['serve', '--port', '0']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "serve: 2" in out.stdout and 'pip install "dupcheck[web]"' in out.stderr
+    assert "Traceback" not in out.stderr

@@ -31,7 +31,7 @@ def test_upload_report_download(tmp_path):
         pytest.skip("chromium is not installed")
     waitress = pytest.importorskip("waitress")
     docx = pytest.importorskip("docx")
-    from dupcheck.web import WebConfig, create_app
+    from dupcheck.web.app import WebConfig, create_app
 
     with Index.open(tmp_path / "x.db") as ix:
         ix.add_texts([("law.txt", EXAMPLE.read_text(encoding="utf-8"), "测试法")])
