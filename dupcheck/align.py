@@ -20,22 +20,11 @@ issuer names and article numbers no longer differ. Four steps:
    inserted or dropped that is longer than a chain's gap) become one passage; another article
    between them (a label in the gap) keeps them apart.
 
-Precision comes from exact evidence: a passage needs an exact run of ``min_anchor`` (14) key
-characters, longer than the stock phrases every law shares (上一级市场监督管理部门 is 11), or at least
-``min_seeds`` runs in step at a similarity of 0.85 (what a copy with dense character edits keeps).
-Without that rule, two stock phrases chained across unrelated text became a "passage" and drafts
-with nothing copied scored up to 8.8% (benchmark, seed 1); with it, at most 1.2%. Recall on edited
-text comes from chaining and the alignment at the ends.
-
-Why 0.85 for the route without a long anchor: a copy with a share ``p`` of its characters edited
-(inserted, deleted or replaced alike) has an Indel similarity of about 1 - 2p/3, so 0.93 at 10%
-(measured: median 0.929 over 1,255 passages of the benchmark's edit10 drafts) and 0.85 at 22%.
-Provisions that two regulations of one field word alike (资源税 and 增值税 on when the tax falls
-due; one city's 终身教育 rule and another's) keep several runs in step too, but at 0.75–0.85
-(median 0.80 over 476 such passages). The floor was 0.75 until the benchmark showed these as the
-remaining false alarms: on drafts with nothing copied the max fell from 4.1% to 1.9% (seed 2) and
-from 5.9% to 1.8% (local regulations), and PlagDet rose by 0.001–0.006 on seeds 1–3 and the local
-corpus. Pure functions; no I/O.
+Precision comes from exact evidence: a passage needs an exact run of ``min_anchor`` key
+characters, longer than the stock phrases every law shares, or at least ``min_seeds`` runs in
+step at a similarity of ``min_seeded_similarity``. Recall on edited text comes from chaining and
+the alignment at the ends. Why each threshold has its value, with the measurements that set it,
+is in docs/quality.md ("Why align's thresholds are what they are"). Pure functions; no I/O.
 """
 
 from __future__ import annotations
@@ -71,12 +60,13 @@ class AlignParams:
 
 @dataclass(frozen=True)
 class KeyMatch:
-    """A verified passage in key coordinates: draft ``[d0, d1)`` copies source ``[s0, s1)``."""
+    """A verified passage in key coordinates: ``draft[draft_start:draft_end]`` copies
+    ``source[source_start:source_end]`` (as :class:`~dupcheck.report.Passage` in original ones)."""
 
-    d0: int
-    d1: int
-    s0: int
-    s1: int
+    draft_start: int
+    draft_end: int
+    source_start: int
+    source_end: int
     matched: int  # exactly matched key characters
     similarity: float
 
@@ -214,14 +204,14 @@ def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
         ends, members = bands.setdefault(band[idx], ([], []))
         ends.append(int(d1[idx]))
         members.append(idx)
-    d0l, s0l, d1l, s1l, ll = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
+    d_start, s_start, d_end, s_end, lengths = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
     score = [0.0] * n
     back = [-1] * n
     k_overlap = params.k
     max_gap, max_shift = params.max_gap, params.max_shift
     for m in range(n):
         best, best_p = 0.0, -1
-        dm, sm = d0l[m], s0l[m]
+        dm, sm = d_start[m], s_start[m]
         for b in (band[m] - 1, band[m], band[m] + 1):
             bucket = bands.get(b)
             if bucket is None:
@@ -233,17 +223,17 @@ def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
                 p = members[idx]
                 if p >= m:  # mems are sorted by draft start: p comes first, so its score is final
                     continue
-                gap_d = dm - d1l[p]
-                gap_s = sm - s1l[p]
+                gap_d = dm - d_end[p]
+                gap_s = sm - s_end[p]
                 if gap_s < -k_overlap or gap_s > max_gap or abs(gap_d - gap_s) > max_shift:
                     continue
-                if d1l[m] <= d1l[p] or s1l[m] <= s1l[p]:
+                if d_end[m] <= d_end[p] or s_end[m] <= s_end[p]:
                     continue
                 gain = score[p] - 0.25 * max(gap_d, gap_s, 0) - 0.25 * abs(gap_d - gap_s)
                 if gain > best or (gain == best and best_p >= 0 and rank_l[p] < rank_l[best_p]):
                     best, best_p = gain, p
-        overlap = max(0, -(d0l[m] - d1l[best_p])) if best_p >= 0 else 0
-        score[m] = best + ll[m] - overlap
+        overlap = max(0, -(d_start[m] - d_end[best_p])) if best_p >= 0 else 0
+        score[m] = best + lengths[m] - overlap
         back[m] = best_p
     return _take_chains(score, back)
 
@@ -274,29 +264,29 @@ def chain_reference(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
     d1, s1 = d0 + length, s0 + length
     by_end = np.argsort(d1, kind="stable")
     ends_sorted = d1[by_end].tolist()
-    d0l, s0l, d1l, s1l, ll = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
+    d_start, s_start, d_end, s_end, lengths = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
     score = [0.0] * n
     back = [-1] * n
     k_overlap = params.k
     for m in range(n):
-        lo = bisect.bisect_left(ends_sorted, d0l[m] - params.max_gap)
-        hi = bisect.bisect_right(ends_sorted, d0l[m] + k_overlap)
+        lo = bisect.bisect_left(ends_sorted, d_start[m] - params.max_gap)
+        hi = bisect.bisect_right(ends_sorted, d_start[m] + k_overlap)
         best, best_p = 0.0, -1
         for idx in range(lo, hi):
             p = int(by_end[idx])
             if p >= m:  # mems are sorted by draft start: p comes first, so its score is final
                 continue
-            gap_d = d0l[m] - d1l[p]
-            gap_s = s0l[m] - s1l[p]
+            gap_d = d_start[m] - d_end[p]
+            gap_s = s_start[m] - s_end[p]
             if gap_s < -k_overlap or gap_s > params.max_gap or abs(gap_d - gap_s) > params.max_shift:
                 continue
-            if d1l[m] <= d1l[p] or s1l[m] <= s1l[p]:
+            if d_end[m] <= d_end[p] or s_end[m] <= s_end[p]:
                 continue
             gain = score[p] - 0.25 * max(gap_d, gap_s, 0) - 0.25 * abs(gap_d - gap_s)
             if gain > best:
                 best, best_p = gain, p
-        overlap = max(0, -(d0l[m] - d1l[best_p])) if best_p >= 0 else 0
-        score[m] = best + ll[m] - overlap
+        overlap = max(0, -(d_start[m] - d_end[best_p])) if best_p >= 0 else 0
+        score[m] = best + lengths[m] - overlap
         back[m] = best_p
     return _take_chains(score, back)
 
@@ -337,9 +327,9 @@ def _before_label(window: str) -> str:
 
 def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
     """The part of ``m`` whose draft side is ``[d0, d1)``, its source side found by exact alignment."""
-    if (d0, d1) == (m.d0, m.d1):
+    if (d0, d1) == (m.draft_start, m.draft_end):
         return m
-    a, b = draft[m.d0 : m.d1], source[m.s0 : m.s1]
+    a, b = draft[m.draft_start : m.draft_end], source[m.source_start : m.source_end]
     ops = Indel.opcodes(a, b)
 
     def to_source(x: int, *, end: bool) -> int:
@@ -349,8 +339,8 @@ def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
                 return b0 + min(x - a0, b1 - b0) if op.tag == "equal" else (b1 if end else b0)
         return len(b) if end else 0
 
-    s0 = m.s0 + to_source(d0 - m.d0, end=False)
-    s1 = max(s0, m.s0 + to_source(d1 - m.d0, end=True))
+    s0 = m.source_start + to_source(d0 - m.draft_start, end=False)
+    s1 = max(s0, m.source_start + to_source(d1 - m.draft_start, end=True))
     similarity = Indel.normalized_similarity(draft[d0:d1], source[s0:s1])
     return KeyMatch(d0, d1, s0, s1, m.matched, similarity)
 
@@ -415,13 +405,13 @@ def align(
             continue
         m = KeyMatch(a0, a1, b0, b1, matched, Indel.normalized_similarity(draft[a0:a1], source[b0:b1]))
         m = project(draft, source, m, t0, t1)
-        if m.similarity < params.min_similarity or m.s1 - m.s0 < params.min_matched // 2:
+        if m.similarity < params.min_similarity or m.source_end - m.source_start < params.min_matched // 2:
             continue
         if not anchored and (len(members) < params.min_seeds or m.similarity < params.min_seeded_similarity):
             continue  # short stock phrases chained across unrelated text
-        covered[m.d0 : m.d1] = True
+        covered[m.draft_start : m.draft_end] = True
         found.append(m)
-    found.sort(key=lambda m: (m.d0, m.s0))
+    found.sort(key=lambda m: (m.draft_start, m.source_start))
     return bridge(found, draft, source, params.max_bridge, params.min_similarity)
 
 
@@ -443,16 +433,20 @@ def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_simil
     out = [found[0]]
     for m in found[1:]:
         p = out[-1]
-        gap_d, gap_s = m.d0 - p.d1, m.s0 - p.s1
+        gap_d, gap_s = m.draft_start - p.draft_end, m.source_start - p.source_end
         if (
             0 <= gap_d <= limit
             and 0 <= gap_s <= limit
-            and _LABEL[:2] not in draft[p.d1 : m.d0 + 2]
-            and _LABEL[:2] not in source[p.s1 : m.s0 + 2]
+            and _LABEL[:2] not in draft[p.draft_end : m.draft_start + 2]
+            and _LABEL[:2] not in source[p.source_end : m.source_start + 2]
         ):
-            joined = Indel.normalized_similarity(draft[p.d0 : m.d1], source[p.s0 : m.s1])
+            joined = Indel.normalized_similarity(
+                draft[p.draft_start : m.draft_end], source[p.source_start : m.source_end]
+            )
             if joined >= min_similarity:
-                out[-1] = KeyMatch(p.d0, m.d1, p.s0, m.s1, p.matched + m.matched, joined)
+                out[-1] = KeyMatch(
+                    p.draft_start, m.draft_end, p.source_start, m.source_end, p.matched + m.matched, joined
+                )
                 continue
         out.append(m)
     return out

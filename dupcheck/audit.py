@@ -110,8 +110,10 @@ def pair_rates(
     """(share of A copied from B, share of B copied into A, chars of A, chars of B, longest passage)."""
     matches = align(key_a.text, key_b.text, params, seeds=seeds_b)
     pa, pb = _nonspace_prefix(text_a), _nonspace_prefix(text_b)
-    chars_a, longest = _covered_chars(key_a, pa, [(m.d0, m.d1) for m in matches])
-    chars_b, _ = _covered_chars(key_b, pb, [(m.s0, m.s1) for m in matches if m.s1 > m.s0])
+    chars_a, longest = _covered_chars(key_a, pa, [(m.draft_start, m.draft_end) for m in matches])
+    chars_b, _ = _covered_chars(
+        key_b, pb, [(m.source_start, m.source_end) for m in matches if m.source_end > m.source_start]
+    )
     total_a, total_b = int(pa[-1]), int(pb[-1])
     return (chars_a / total_a if total_a else 0.0, chars_b / total_b if total_b else 0.0, chars_a, chars_b, longest)
 

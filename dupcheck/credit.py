@@ -87,11 +87,16 @@ def _label_before(text: str, start: int) -> int:
 
 def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams) -> KeyMatch | None:
     """The part of ``match`` outside draft positions already credited to a better source."""
-    free = np.flatnonzero(~taken[match.d0 : match.d1])
+    free = np.flatnonzero(~taken[match.draft_start : match.draft_end])
     if len(free) < params.min_matched:
         return None
-    trimmed = project(draft_key, source_key, match, match.d0 + int(free[0]), match.d0 + int(free[-1]) + 1)
-    if trimmed.similarity < params.min_similarity or trimmed.s1 - trimmed.s0 < params.min_matched // 2:
+    trimmed = project(
+        draft_key, source_key, match, match.draft_start + int(free[0]), match.draft_start + int(free[-1]) + 1
+    )
+    if (
+        trimmed.similarity < params.min_similarity
+        or trimmed.source_end - trimmed.source_start < params.min_matched // 2
+    ):
         return None
     return trimmed
 
@@ -103,7 +108,7 @@ def explained(matches: list[KeyMatch]) -> float:
     version, the same regulation of another place) whose chains cover the same draft text across
     their few differences: the source the draft copies is the one it copies most exactly.
     """
-    return sum((m.d1 - m.d0) * m.similarity for m in matches)
+    return sum((m.draft_end - m.draft_start) * m.similarity for m in matches)
 
 
 def find_passages(
@@ -126,7 +131,7 @@ def find_passages(
     for _, source, matches in aligned:
         kept = [t for t in (_trim(draft_key.text, source.key.text, m, taken, params) for m in matches) if t is not None]
         for m in kept:
-            taken[m.d0 : m.d1] = True
+            taken[m.draft_start : m.draft_end] = True
             passages.append(_to_passage(draft_text, draft_key, source, m))
     passages.sort(key=lambda p: (p.draft_start, p.source_id))
     return passages
@@ -142,8 +147,8 @@ def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMa
     """The reported passage of a key match, in one direction: key span → original span → snapped
     (and the article label before it pulled in on both sides) → similarity and kind of exactly
     the reported text."""
-    a0, a1 = _original_span(draft_text, draft_key, m.d0, m.d1)
-    b0, b1 = _original_span(source.text, source.key, m.s0, m.s1)
+    a0, a1 = _original_span(draft_text, draft_key, m.draft_start, m.draft_end)
+    b0, b1 = _original_span(source.text, source.key, m.source_start, m.source_end)
     label_a, label_b = _label_before(draft_text, a0), _label_before(source.text, b0)
     if label_a < a0 and label_b < b0:
         a0, b0 = label_a, label_b

@@ -24,7 +24,7 @@ def test_verbatim_copy_is_one_passage():
     found = align(draft, SOURCE)
     assert len(found) == 1
     m = found[0]
-    assert (m.d0, m.d1, m.s0, m.s1) == (14, 14 + len(SOURCE), 0, len(SOURCE))
+    assert (m.draft_start, m.draft_end, m.source_start, m.source_end) == (14, 14 + len(SOURCE), 0, len(SOURCE))
     assert m.similarity == 1.0
 
 
@@ -32,7 +32,7 @@ def test_edits_do_not_break_the_passage():
     edited = SOURCE.replace("行政许可", "行政审批", 2).replace("合法权益", "合法利益").replace("根据宪法", "依据宪法")
     found = align(edited, SOURCE)
     assert len(found) == 1
-    assert found[0].d0 == 0 and found[0].d1 == len(edited)
+    assert found[0].draft_start == 0 and found[0].draft_end == len(edited)
     assert 0.9 < found[0].similarity < 1.0
 
 
@@ -40,8 +40,8 @@ def test_reordered_articles_become_separate_passages():
     arts = SOURCE.split("第")[1:]
     draft = "第" + arts[2] + "第" + arts[0]
     found = align(draft, SOURCE)
-    assert [(m.s0 > 0) for m in found] == [True, False]
-    assert sum(m.d1 - m.d0 for m in found) == len(draft)
+    assert [(m.source_start > 0) for m in found] == [True, False]
+    assert sum(m.draft_end - m.draft_start for m in found) == len(draft)
 
 
 def test_unrelated_text_finds_nothing():
@@ -88,7 +88,7 @@ def test_dense_edits_without_a_long_exact_run_are_found():
     runs = maximal_exact_matches(codepoints(edited), codepoints(SOURCE), 6, 16)
     assert runs[:, 2].max() < AlignParams().min_anchor
     found = align(edited, SOURCE)
-    assert len(found) == 1 and found[0].d1 - found[0].d0 >= 0.95 * len(SOURCE)
+    assert len(found) == 1 and found[0].draft_end - found[0].draft_start >= 0.95 * len(SOURCE)
     assert 0.85 <= found[0].similarity < 0.95
 
 
@@ -112,10 +112,10 @@ def test_a_phrase_the_source_repeats_is_credited_where_the_longer_match_is():
     ).text
     found = align(draft, source)
     first_article = draft.index("教育")
-    assert sum(m.d1 - m.d0 for m in found) >= len(draft) - 2
+    assert sum(m.draft_end - m.draft_start for m in found) >= len(draft) - 2
     for m in found:
-        if m.d0 < first_article - 10:
-            assert m.s0 < 4 and m.d1 <= first_article  # the source's own 第一条, not its 第三条
+        if m.draft_start < first_article - 10:
+            assert m.source_start < 4 and m.draft_end <= first_article  # the source's own 第一条, not its 第三条
 
 
 def test_undominated_matches_a_brute_force_reference():
@@ -143,8 +143,8 @@ def test_the_next_articles_label_is_not_evidence_for_the_passage_before_it():
     ).text
     found = align(draft, source)
     second = draft.index("根据")
-    assert [(m.s0 < 5, m.d0 >= second - 3) for m in found] == [(False, False), (True, True)]
-    assert found[1].d1 == len(draft) and found[0].d1 <= second - 3
+    assert [(m.source_start < 5, m.draft_start >= second - 3) for m in found] == [(False, False), (True, True)]
+    assert found[1].draft_end == len(draft) and found[0].draft_end <= second - 3
 
 
 def test_a_long_inserted_sentence_leaves_one_passage_but_an_inserted_article_does_not():
@@ -162,7 +162,7 @@ def test_a_long_inserted_sentence_leaves_one_passage_but_an_inserted_article_doe
     inserted = match_key(article[:cut] + sentence + article[cut:]).text
     assert len(match_key(sentence).text) > AlignParams().max_gap  # longer than a chain bridges
     found = align(inserted, source)
-    assert len(found) == 1 and (found[0].d0, found[0].d1) == (0, len(inserted))
+    assert len(found) == 1 and (found[0].draft_start, found[0].draft_end) == (0, len(inserted))
     assert len(align(inserted, source, AlignParams(max_bridge=0))) == 2
     other = "第九条 " + sentence
     between = match_key(article[:cut] + "\n" + other + "\n" + article[cut:]).text
@@ -182,10 +182,10 @@ def test_a_phrase_both_texts_repeat_does_not_chain_across_what_lies_between():
         "非法携带属于国家秘密的文件、资料和其他物品的，依法处理。"
     ).text
     found = align(draft, source)
-    assert found and all(m.d1 - m.d0 <= 20 and m.similarity == 1.0 for m in found)
+    assert found and all(m.draft_end - m.draft_start <= 20 and m.similarity == 1.0 for m in found)
     # in step (a copy whose words between the two places were replaced), the chain stands
     copy = source.replace("出境非法携带", "出国非法带有")
-    assert [(m.d0, m.d1) for m in align(copy, source)] == [(0, len(copy))]
+    assert [(m.draft_start, m.draft_end) for m in align(copy, source)] == [(0, len(copy))]
 
 
 def test_two_sentences_that_start_alike_still_chain_across_an_insertion():
@@ -197,4 +197,4 @@ def test_two_sentences_that_start_alike_still_chain_across_an_insertion():
     cut = article.index("国家安全机关依法")
     draft = match_key(article[:cut] + "有关单位和个人应当如实提供情况，不得拒绝或者隐瞒。" + article[cut:]).text
     found = align(draft, source)
-    assert [(m.d0, m.d1) for m in found] == [(0, len(draft))]
+    assert [(m.draft_start, m.draft_end) for m in found] == [(0, len(draft))]
