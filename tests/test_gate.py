@@ -298,3 +298,15 @@ def test_corpus_file_and_incremental_index(repo, capsys, tmp_path):
     assert code == 0 and out.startswith("PASS")  # no corpus now: nothing left to copy from
     with Index.open(tmp_path / "gate.db", create=False) as index:
         assert "parents:law/safety.md" not in {d.path for d in index.documents()}
+
+
+def test_default_corpus_and_cache_resolve(tmp_path, monkeypatch):
+    # The gate's names for the shipped corpus and the cache folder come from dupcheck.default.
+    from dupcheck.gate import repoindex
+
+    monkeypatch.setenv("DUPCHECK_CACHE", str(tmp_path / "cache"))
+    assert repoindex.default_index_path(tmp_path).parent == tmp_path / "cache" / "gate"
+    digest, items, folder = repoindex._corpus_texts("default")
+    assert len(digest) == 64 and items is not None and folder is None
+    first = next(iter(items()))
+    assert first[0].startswith("national-laws:") and first[1]

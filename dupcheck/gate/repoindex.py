@@ -27,7 +27,7 @@ CORPUS_FILE_SUFFIXES = (".jsonl", ".xz", ".gz")
 
 
 def default_index_path(root: Path) -> Path:
-    from dupcheck.corpus import cache_dir
+    from dupcheck.default import cache_dir
 
     digest = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:10]
     return cache_dir() / "gate" / f"{root.name}-{digest}.db"
@@ -52,7 +52,7 @@ def _corpus_label(path: Path) -> str:
 def _corpus_texts(spec: str) -> tuple[str, Callable[[], Iterator[tuple[str, str, str | None]]] | None, Path | None]:
     """(digest, a function giving the items, or for a folder corpus: None and the folder)."""
     if spec == "default":
-        from dupcheck.corpus import default_corpus_path
+        from dupcheck.default import default_corpus_path
 
         path = default_corpus_path()
     else:
