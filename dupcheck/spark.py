@@ -37,12 +37,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import numpy as np
 
 from dupcheck.errors import DupcheckError
 from dupcheck.report import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
 
 # The candidate rule of Retriever.candidates (mirrored: it is a method over in-memory arrays).
 CANDIDATE_LIMIT, CANDIDATE_BY_COSINE, MIN_CONTAINMENT, MIN_COSINE = 8, 3, 0.002, 0.2
@@ -116,7 +121,7 @@ def _local_path(uri: str) -> str:
 class Documents:
     """A corpus read into Spark: ``frame`` (id, path, title, text), the files skipped, and its name."""
 
-    frame: object  # pyspark.sql.DataFrame
+    frame: Any  # pyspark.sql.DataFrame (pyspark is an optional extra: not imported here)
     skipped: tuple  # Skipped records (files that could not be read)
     name: str
     count: int
@@ -443,7 +448,7 @@ class SparkAudit:
     threshold: float
     documents: int
     candidates: int
-    pairs: object  # DataFrame with the AuditPair columns, highest rate first
+    pairs: Any  # DataFrame with the AuditPair columns, highest rate first
     skipped: tuple
 
 

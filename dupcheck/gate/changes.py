@@ -93,7 +93,7 @@ def _combine(committed: list[Change], staged: list[Change]) -> list[Change]:
     """Committed changes, then the staged ones on top of them (a path added and then deleted is gone)."""
     by_path: dict[str, Change] = {c.path: c for c in committed}
     for c in staged:
-        before = by_path.pop(c.old_path, None) if c.status == "renamed" else by_path.get(c.path)
+        before = by_path.pop(c.old_path, None) if c.status == "renamed" and c.old_path else by_path.get(c.path)
         if c.status == "deleted":
             by_path.pop(c.path, None)
             if before is None or before.status != "added":

@@ -222,7 +222,7 @@ def load_settings(
     values: dict[str, Any] = {}
     origins: dict[str, str] = {k: "default" for k in KEYS}
     path = Path(config) if config else find_config(root)
-    if config and not path.is_file():
+    if config and path is not None and not path.is_file():
         raise ConfigError(f"{config}: no such config file")
     if path is not None:
         table, prefix = file_table(path)

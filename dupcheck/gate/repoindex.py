@@ -134,6 +134,7 @@ class RepoIndex:
             return {"digest": "", "keys": sorted(set(paths) - {s.path for s in result.skipped})}
         if old and old.get("digest") == digest:
             return old
+        assert items is not None  # not a folder: a corpus file or another index
         result = index.add_texts(items(), progress=progress)
         keys = sorted(set(result.added) | set(result.updated) | set(result.unchanged))
         index.remove(sorted(set((old or {}).get("keys", [])) - set(keys)))

@@ -38,8 +38,9 @@ def verdict_of(report: Report, verdicts: Mapping[str, Verdict] | None) -> Verdic
     """The gate's verdict, or one made from ``report.flagged`` when there is none."""
     if verdicts and report.path in verdicts:
         return verdicts[report.path]
-    level = "fail" if report.flagged else "warn"
-    return Verdict(level, report.copy_rate, "copy_rate", report.threshold, report.threshold, level)
+    if report.flagged:
+        return Verdict("fail", report.copy_rate, "copy_rate", report.threshold, report.threshold, "fail")
+    return Verdict("warn", report.copy_rate, "copy_rate", report.threshold, report.threshold, "warn")
 
 
 RATE_LABELS = {"copy_rate": "总文字复制比", "copy_rate_excluding_quotes": "去除引用文献复制比"}

@@ -57,8 +57,8 @@ def render_junit(
                 ET.SubElement(case, "system-out").text = details
         cases.append(case)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors)}
-    root = ET.Element("testsuites", name=suite, **counts)
-    suite_el = ET.SubElement(root, "testsuite", name=suite, skipped="0", **counts)
+    root = ET.Element("testsuites", {"name": suite, **counts})
+    suite_el = ET.SubElement(root, "testsuite", {"name": suite, "skipped": "0", **counts})
     suite_el.extend(cases)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from dupcheck import __version__
@@ -49,7 +50,7 @@ def region(text: str, start: int, end: int, *, snippet: bool = True) -> dict:
     start_col = start - (text.rfind("\n", 0, start) + 1) + 1
     end_line = text.count("\n", 0, end) + 1
     end_col = end - (text.rfind("\n", 0, end) + 1) + 1
-    out = {
+    out: dict[str, Any] = {
         "startLine": start_line,
         "startColumn": start_col,
         "endLine": end_line,
@@ -82,7 +83,7 @@ def _results(report: Report, verdict: Verdict, include_passing: bool) -> list[di
             f"{RATE_LABELS[verdict.rate_name]} {percent(verdict.rate)}，"
             f"警告 {percent(verdict.warn)} / 不通过 {percent(verdict.fail)}"
         )
-        related = {
+        related: dict[str, Any] = {
             "id": 1,
             "message": {"text": named},
             "physicalLocation": {"artifactLocation": {"uri": _uri(source.path if source else f"#{p.source_id}")}},

@@ -27,6 +27,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from flask import (
     Flask,
@@ -226,8 +227,9 @@ def _error_page(exc: HTTPException):
             f"{human(cfg.max_file_bytes)}。请分批上传或压缩文件后重试。",
         )
     title, message = _HTTP_MESSAGES.get(exc.code or 500, ("出错了", "请求无法完成。"))
-    if exc.code == 400 and getattr(exc, "description", "") and exc.description.startswith("zh:"):
-        message = exc.description[3:]
+    description = exc.description or ""
+    if exc.code == 400 and description.startswith("zh:"):
+        message = description[3:]
     return _page_error(exc.code or 500, title, message)
 
 
@@ -236,7 +238,7 @@ def _internal_error(exc: Exception):
     return _page_error(500, "服务器内部错误", "请求未能完成，已记录在服务器日志中。请稍后重试或联系管理员。")
 
 
-def _bad_request(message: str):
+def _bad_request(message: str) -> NoReturn:
     abort(400, description="zh:" + message)
 
 
@@ -488,7 +490,9 @@ def _routes(app: Flask) -> None:
         if request.method == "POST":
             name = request.form.get("name", "").strip()
             user = svc.db.user(name)
-            if security.verify_password(user.password_hash if user else None, request.form.get("password", "")):
+            # The hash is checked even for an unknown name: the same work either way (no timing oracle).
+            ok = security.verify_password(user.password_hash if user else None, request.form.get("password", ""))
+            if ok and user is not None:
                 session.clear()
                 session["user"] = user.name
                 session["csrf"] = security.new_csrf_token()

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -176,7 +177,8 @@ class AppDB:
             cur = conn.execute(
                 "INSERT INTO libraries (name, file, created_at, created_by) VALUES (?,?,?,?)", (name, file, now(), user)
             )
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT sets it
+            return cur.lastrowid
 
     def record_update(self, library: str, user: str, summary: dict) -> None:
         with self.transaction() as conn:
@@ -214,7 +216,7 @@ class AppDB:
         docx: bytes | None = None,
     ) -> int:
         """Record one checked file (its report, or the reason it could not be read) in one transaction."""
-        values = (None, None, None, None, None)
+        values: tuple[Any, ...] = (None, None, None, None, None)
         if report is not None:
             top = report.sources[0].title if report.sources else None
             values = (
@@ -246,7 +248,8 @@ class AppDB:
                     _pack(docx),
                 ),
             )
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT sets it
+            return cur.lastrowid
 
     def check(self, check_id: int) -> CheckRow | None:
         r = self._conn().execute(f"SELECT {_ROW_COLUMNS} FROM checks WHERE id=?", (check_id,)).fetchone()

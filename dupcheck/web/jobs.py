@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dupcheck.errors import InputError
 from dupcheck.extract import extract_bytes
@@ -170,7 +171,7 @@ class JobManager:
         lib = job.library
         index = self.libraries.index(lib)
         docs, generation = self.libraries.state(lib)
-        common = dict(
+        common: dict[str, Any] = dict(
             user=job.owner,
             file_name=item.name,
             sha256=sha256,
@@ -186,6 +187,7 @@ class JobManager:
             item.check_id = self.db.add_check(**common, error=exc.reason)
             item.state, item.message = "error", exc.reason
             return
+        assert job.threshold is not None  # a check job always has one (library jobs have none)
         report = index.check_text(text, path=item.name, threshold=job.threshold)
         html = render_html(report, corpus_name=lib.name)
         json_text = render_json([report])

@@ -53,7 +53,7 @@ def allowed_hosts(bind_host: str, extra: tuple[str, ...] | list[str] = ()) -> fr
         try:
             hostname = socket.gethostname()
             names |= {hostname.lower(), socket.getfqdn().lower()}
-            names |= {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+            names |= {str(info[4][0]) for info in socket.getaddrinfo(hostname, None)}
         except OSError:
             pass
     return frozenset(names)
