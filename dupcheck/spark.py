@@ -37,8 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 import numpy as np
@@ -47,7 +46,7 @@ from dupcheck.errors import DupcheckError
 from dupcheck.report import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    pass
 
 # The candidate rule of Retriever.candidates (mirrored: it is a method over in-memory arrays).
 CANDIDATE_LIMIT, CANDIDATE_BY_COSINE, MIN_CONTAINMENT, MIN_COSINE = 8, 3, 0.002, 0.2
