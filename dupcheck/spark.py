@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import numpy as np
@@ -45,8 +45,6 @@ import numpy as np
 from dupcheck.errors import DupcheckError
 from dupcheck.report import SCHEMA_VERSION
 
-if TYPE_CHECKING:
-    pass
 
 # The candidate rule of Retriever.candidates (mirrored: it is a method over in-memory arrays).
 CANDIDATE_LIMIT, CANDIDATE_BY_COSINE, MIN_CONTAINMENT, MIN_COSINE = 8, 3, 0.002, 0.2
