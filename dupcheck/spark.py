@@ -45,7 +45,6 @@ import numpy as np
 from dupcheck.errors import DupcheckError
 from dupcheck.report import SCHEMA_VERSION
 
-
 # The candidate rule of Retriever.candidates (mirrored: it is a method over in-memory arrays).
 CANDIDATE_LIMIT, CANDIDATE_BY_COSINE, MIN_CONTAINMENT, MIN_COSINE = 8, 3, 0.002, 0.2
 
