@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from dupcheck import limits
 from dupcheck.errors import InputError
+from dupcheck.safety import run_program
 
 __all__ = ["MIN_CONFIDENCE", "OcrPage", "OcrResult", "ocr_image", "ocr_page_images", "tesseract_missing"]
 
@@ -76,25 +76,7 @@ def tesseract_missing() -> str | None:
 
 def _run(cmd: list[str], timeout: float, cwd: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}  # parallelism is per file
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env=env,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except BaseException:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.communicate()
-        raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return run_program(cmd, timeout, cwd, env)
 
 
 def _words(tsv: str) -> list[tuple[tuple[int, int, int, int], OcrWord]]:

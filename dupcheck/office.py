@@ -16,7 +16,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from dupcheck import limits
 from dupcheck.errors import InputError
+from dupcheck.safety import run_program
 
 __all__ = ["Converted", "antiword_path", "convert_word97", "soffice_path"]
 
@@ -59,36 +59,6 @@ def _private_profile() -> str:
     return _profile
 
 
-def _run(cmd: list[str], timeout: float, cwd: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run in a new process group; on timeout kill the whole group (soffice forks)."""
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env=env,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.communicate()
-        raise
-    except BaseException:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-
-
 def convert_word97(data: bytes, name: str) -> Converted:
     """Convert a Word 97 document to .docx (LibreOffice) or text (antiword); InputError otherwise."""
     soffice, antiword = soffice_path(), antiword_path()
@@ -117,7 +87,7 @@ def convert_word97(data: bytes, name: str) -> Converted:
             ]
             env = {**os.environ, "HOME": work}  # LibreOffice writes into HOME on first start
             try:
-                _run(cmd, timeout, work, env)
+                run_program(cmd, timeout, work, env)
             except subprocess.TimeoutExpired:
                 failure = f"LibreOffice 转换超时（超过 {timeout:.0f} 秒）"
             except OSError as e:
@@ -131,7 +101,7 @@ def convert_word97(data: bytes, name: str) -> Converted:
                 failure = "LibreOffice 无法转换此文件（可能已损坏或加密）"
         if antiword:
             try:
-                r = _run([antiword, "-m", "UTF-8.txt", "-w", "0", str(src)], timeout, work)
+                r = run_program([antiword, "-m", "UTF-8.txt", "-w", "0", str(src)], timeout, work)
             except subprocess.TimeoutExpired:
                 raise InputError(name, f"antiword 转换超时（超过 {timeout:.0f} 秒）") from None
             except OSError as e:

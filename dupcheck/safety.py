@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -186,3 +187,26 @@ def is_disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno in (errno.ENOSPC, errno.EDQUOT)
     return False
+
+
+def run_program(cmd: list[str], timeout: float, cwd: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run an external program (LibreOffice, antiword, Tesseract, pdftoppm) in a process group of
+    its own, with no stdin; on a timeout or any interruption the whole group is killed (soffice
+    forks), so no converter outlives the check. Raises ``subprocess.TimeoutExpired`` on a timeout."""
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
