@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dupcheck.articles import Article, split_articles
+from dupcheck.articles import Article, line_spans, split_articles
 from dupcheck.normalize import nonspace_mask
 from dupcheck.render.common import ReportArticles, article_rows, char_alignment
 from dupcheck.report import Report
@@ -137,17 +137,7 @@ def split_units(text: str, exclude: Sequence[tuple[int, int]] = ()) -> tuple[lis
     if articles:
         units, word = [Unit(a.label, a.start, a.start + len(a.label), a.end) for a in articles], "条"
     else:
-        lines = []
-        pos = 0
-        for line in text.split("\n"):
-            a, b = pos, pos + len(line)
-            pos = b + 1
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if a < b:
-                lines.append((a, b))
+        lines = line_spans(text)
         units, word = _numbered_units(text, lines), "项"
         if not units:
             units, word = [Unit("", a, a, b) for a, b in lines[1:]], "段"

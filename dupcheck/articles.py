@@ -75,3 +75,19 @@ def article_at(articles: Sequence[Article], offset: int) -> Article | None:
     if i >= 0 and offset < articles[i].end:
         return articles[i]
     return None
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """Non-empty lines as ``(start, end)`` without surrounding whitespace."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        a, b = pos, pos + len(line)
+        pos = b + 1
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dupcheck.articles import line_spans
 from dupcheck.normalize import nonspace_count, nonspace_mask
 
 KINDS = (
@@ -85,22 +86,6 @@ class FormatElement:
         return {"kind": self.kind, "start": self.start, "end": self.end}
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """Non-empty lines as ``(start, end)`` without surrounding whitespace."""
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        a, b = pos, pos + len(line)
-        pos = b + 1
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            out.append((a, b))
-    return out
-
-
 def _own_number(line: str) -> re.Match | None:
     """A line that is a 发文字号 alone (or followed by the 签发人), as the 版头 lays it out."""
     m = _DOC_NUMBER.match(line)
@@ -115,7 +100,7 @@ def _is_short_plain(line: str) -> bool:
 
 def find_format_elements(text: str) -> tuple[FormatElement, ...]:
     """The 公文格式要素 of ``text``, in text order (see the module docstring for the rules)."""
-    all_lines = _lines(text)
+    all_lines = line_spans(text)
     found: dict[int, str] = {}  # line index (in all_lines) → kind
     for n, (a, b) in enumerate(all_lines):
         if _PAGE.fullmatch(text, a, b):
