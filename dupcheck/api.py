@@ -549,15 +549,10 @@ def draft_report(
         )
     matches.sort(key=lambda s: (-s.copied_chars, s.id))
     texts = {s.id: s.text for s in sources}
-    report = Report(
-        path=path,
-        total_chars=rates.total_chars,
-        copied_chars=rates.copied_chars,
-        copy_rate=rates.copy_rate,
-        copy_rate_excluding_quotes=rates.copy_rate_excluding_quotes,
-        max_source_rate=rates.max_source_rate,
+    report = Report.of_rates(
+        rates,
         threshold=threshold,
-        flagged=rates.copy_rate >= threshold,
+        path=path,
         sources=tuple(matches),
         passages=tuple(passages),
         text=text,

@@ -290,15 +290,10 @@ class Exact13:
             SourceMatch(id=i, title=self._titles[i], path=self._keys[i], rate=rates.rate(c), copied_chars=c)
             for i, c in sorted(rates.source_chars.items(), key=lambda kv: (-kv[1], kv[0]))
         )
-        return Report(
-            path=path,
-            total_chars=rates.total_chars,
-            copied_chars=rates.copied_chars,
-            copy_rate=rates.copy_rate,
-            copy_rate_excluding_quotes=rates.copy_rate_excluding_quotes,
-            max_source_rate=rates.max_source_rate,
+        return Report.of_rates(
+            rates,
             threshold=threshold,
-            flagged=rates.copy_rate >= threshold,
+            path=path,
             sources=sources,
             passages=tuple(passages),
             text=text,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from dupcheck.articlemap import ArticleMap
     from dupcheck.formatelements import FormatElement
+    from dupcheck.measure import Rates
     from dupcheck.runrecord import RunRecord
 
 SCHEMA_VERSION = 2
@@ -91,6 +92,20 @@ class Report:
     keep_format_elements: bool = False  # True: they were counted in the rates
     as_of: str = ""  # only sources in force on this date were counted ("" : all)
     run_record: RunRecord | None = None
+
+    @classmethod
+    def of_rates(cls, rates: Rates, *, threshold: float, **fields) -> Report:
+        """A report whose figures are the measure stage's ``rates``; flagged when ``copy_rate >= threshold``."""
+        return cls(
+            total_chars=rates.total_chars,
+            copied_chars=rates.copied_chars,
+            copy_rate=rates.copy_rate,
+            copy_rate_excluding_quotes=rates.copy_rate_excluding_quotes,
+            max_source_rate=rates.max_source_rate,
+            threshold=threshold,
+            flagged=rates.copy_rate >= threshold,
+            **fields,
+        )
 
     def source(self, source_id: int) -> SourceMatch:
         for s in self.sources:
