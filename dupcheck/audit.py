@@ -396,18 +396,20 @@ def audit_collection(
         )
     pairs.sort(key=lambda p: (-p.rate, p.a, p.b))
     report("分组", 0, 1)
-    groups = _groups(pairs)
+    groups = groups_of([(p.a, p.b) for p in pairs])
     report("分组", 1, 1)
     return AuditResult(threshold, n, len(aligned), tuple(pairs), groups, len(cands))
 
 
-def _groups(pairs: list[AuditPair]) -> tuple[tuple[int, ...], ...]:
-    if not pairs:
+def groups_of(edges: list[tuple[int, int]]) -> tuple[tuple[int, ...], ...]:
+    """Connected components of the pairs ``(a, b)`` over the threshold, largest first (ties: smallest
+    first id): the documents that copy each other. Every engine calls this."""
+    if not edges:
         return ()
-    ids = sorted({p.a for p in pairs} | {p.b for p in pairs})
+    ids = sorted({a for a, _ in edges} | {b for _, b in edges})
     pos = {d: k for k, d in enumerate(ids)}
     graph = sp.coo_matrix(
-        (np.ones(len(pairs)), ([pos[p.a] for p in pairs], [pos[p.b] for p in pairs])), shape=(len(ids), len(ids))
+        (np.ones(len(edges)), ([pos[a] for a, _ in edges], [pos[b] for _, b in edges])), shape=(len(ids), len(ids))
     )
     _, labels = connected_components(graph, directed=False)
     groups: dict[int, list[int]] = {}

@@ -452,10 +452,13 @@ def audit(
     spark, docs: Documents, *, threshold: float = 0.5, candidate_share: float | None = None, max_df: int | None = None
 ) -> SparkAudit:
     """:func:`dupcheck.audit.audit_index` on Spark: same candidates, same kernel, same pairs."""
+    from dataclasses import fields
+
     from pyspark.sql import functions as F
 
     from dupcheck.align import AlignParams
     from dupcheck.api import check_threshold
+    from dupcheck.audit import AuditPair
     from dupcheck.fingerprint import Scheme
 
     threshold = check_threshold(threshold)
@@ -475,46 +478,16 @@ def audit(
         rates.filter(F.greatest("rate_ab", "rate_ba") >= threshold)
         .join(meta.select(F.col("id").alias("a"), F.col("path").alias("path_a"), F.col("title").alias("title_a")), "a")
         .join(meta.select(F.col("id").alias("b"), F.col("path").alias("path_b"), F.col("title").alias("title_b")), "b")
-        .select(
-            "a",
-            "b",
-            "path_a",
-            "path_b",
-            "title_a",
-            "title_b",
-            "rate_ab",
-            "rate_ba",
-            "shared_chars_a",
-            "shared_chars_b",
-            "longest_passage",
-        )
+        .select(*[f.name for f in fields(AuditPair)])  # the columns of AuditPair, in order
         .orderBy(F.desc(F.greatest("rate_ab", "rate_ba")), "a", "b")
         .persist()
     )
     return SparkAudit(threshold, docs.count, total, over, docs.skipped)
 
 
-def groups_of(edges: list[tuple[int, int]]) -> tuple[tuple[int, ...], ...]:
-    """Connected components of the pairs over the threshold, largest first (as the local audit)."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
-    if not edges:
-        return ()
-    ids = np.unique(np.array(edges, dtype=np.int64))
-    a, b = (np.searchsorted(ids, np.array(col, dtype=np.int64)) for col in zip(*edges))
-    _, labels = connected_components(
-        sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids), len(ids))), directed=False
-    )
-    found: dict[int, list[int]] = {}
-    for d, label in zip(ids.tolist(), labels.tolist()):
-        found.setdefault(label, []).append(d)
-    return tuple(tuple(g) for g in sorted(found.values(), key=lambda g: (-len(g), g[0])))
-
-
 def audit_result(result: SparkAudit):
     """The pairs collected into a :class:`dupcheck.audit.AuditResult` (for text/JSON/CSV on stdout)."""
-    from dupcheck.audit import AuditPair, AuditResult
+    from dupcheck.audit import AuditPair, AuditResult, groups_of
 
     pairs = tuple(AuditPair(**row.asDict()) for row in result.pairs.collect())
     return AuditResult(
@@ -524,6 +497,8 @@ def audit_result(result: SparkAudit):
 
 def write_audit(spark, result: SparkAudit, out: str, fmt: str) -> int:
     """``OUT/pairs`` and ``OUT/groups`` (one row a member: group, size, id, path, title) as Parquet, CSV or JSON lines."""
+    from dupcheck.audit import groups_of
+
     groups = groups_of([(r.a, r.b) for r in result.pairs.select("a", "b").toLocalIterator()])
     members = [(n, len(g), d) for n, g in enumerate(groups, 1) for d in g]
     frame = spark.createDataFrame(members or [], "group long, size long, id long")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import fields
 
-from dupcheck.audit import AuditResult, group_view
+from dupcheck.audit import AuditPair, AuditResult, group_view
 
 
 def render_audit(result: AuditResult, fmt: str = "text") -> str:
@@ -25,22 +26,14 @@ def audit_json(result: AuditResult) -> str:
     return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
 
 
+# One CSV row a pair: AuditPair's fields but the document ids, which the paths name.
+_PAIR_COLUMNS = [f.name for f in fields(AuditPair) if f.name not in ("a", "b")]
+
+
 def audit_csv(result: AuditResult) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "path_a",
-            "path_b",
-            "title_a",
-            "title_b",
-            "rate_ab",
-            "rate_ba",
-            "shared_chars_a",
-            "shared_chars_b",
-            "longest_passage",
-        ]
-    )
+    writer.writerow(_PAIR_COLUMNS)
     for p in result.pairs:
         writer.writerow(
             [
