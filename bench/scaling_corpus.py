@@ -34,10 +34,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchcases import cn_number  # noqa: E402
+
 LAWS = ROOT.parent / "shared" / "corpora" / "laws"
 
 ARTICLE = re.compile(r"(?m)^第[一二三四五六七八九十百千零〇]+条")
-NUMERALS = "零一二三四五六七八九"
 PROVINCES = [
     "北京市",
     "天津市",
@@ -125,23 +128,6 @@ ORIGINAL_SHARE = 0.55  # of the target: the laws with their revisions; families 
 EDIT_CHARS = "的和与及或应当可以不得按照规定有关部门单位管理工作组织实施办法情况予以进行加强建立健全完善"
 
 
-def numeral(n: int) -> str:
-    """Chinese numeral of 1..999 as article labels write it (第十二条, 第一百零五条)."""
-    if n < 10:
-        return NUMERALS[n]
-    if n < 20:
-        return "十" + (NUMERALS[n % 10] if n % 10 else "")
-    if n < 100:
-        return NUMERALS[n // 10] + "十" + (NUMERALS[n % 10] if n % 10 else "")
-    rest = n % 100
-    tail = (
-        ""
-        if rest == 0
-        else ("零" + NUMERALS[rest] if rest < 10 else ("一" + numeral(rest) if rest < 20 else numeral(rest)))
-    )
-    return NUMERALS[n // 100] + "百" + tail
-
-
 def split(text: str) -> tuple[str, list[str]]:
     """(head: title and promulgation notes, articles without their labels)."""
     marks = [m.start() for m in ARTICLE.finditer(text)]
@@ -154,7 +140,7 @@ def split(text: str) -> tuple[str, list[str]]:
 
 def join(head: str, articles: list[str]) -> str:
     """Articles numbered afresh, as every revision and every sibling does."""
-    return head + "".join(f"第{numeral(n)}条 {body}" for n, body in enumerate(articles, 1))
+    return head + "".join(f"第{cn_number(n)}条 {body}" for n, body in enumerate(articles, 1))
 
 
 class Grower:
