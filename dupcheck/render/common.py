@@ -9,11 +9,11 @@ legal texts, which articles of the draft copy which articles of the sources.
 from __future__ import annotations
 
 import bisect
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.articles import Article, article_at, split_articles
@@ -165,6 +165,8 @@ class ReportArticles:
         self.draft = split_articles(report.text)
         self._sources: dict[int, list[Article]] = {}
         self._alignments: dict[int, Alignment | None] = {}
+        self._matches: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._article_bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def source_articles(self, source_id: int) -> list[Article]:
         if source_id not in self._sources:
@@ -191,17 +193,37 @@ class ReportArticles:
             return None
         lo = (p.draft_start if draft_lo is None else max(draft_lo, p.draft_start)) - p.draft_start
         hi = (p.draft_end if draft_hi is None else min(draft_hi, p.draft_end)) - p.draft_start
-        votes = Counter(
-            a
-            for i, j in alignment.draft_to_source.items()
-            if lo <= i < hi and (a := article_at(articles, p.source_start + j)) is not None
-        )
-        if votes:
-            # most_common keeps first-seen order on ties; break them by position instead.
-            best = max(votes.values())
-            return min((a for a, n in votes.items() if n == best), key=lambda a: a.start)
+        draft_at, source_at = self._matched(index)
+        offsets = p.source_start + source_at[(draft_at >= lo) & (draft_at < hi)]
+        starts, ends = self._bounds(p.source_id)
+        k = np.searchsorted(starts, offsets, "right") - 1
+        inside = (k >= 0) & (offsets < ends[np.maximum(k, 0)])
+        votes = np.bincount(k[inside], minlength=len(articles))
+        if votes.any():  # the article most matched characters fall in; ties: the first one
+            return articles[int(np.argmax(votes == votes.max()))]
         j = alignment.source_position(lo)
         return article_at(articles, p.source_start + (j if j is not None else 0))
+
+    def _matched(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The matched (draft, source) positions of a passage's alignment, as arrays."""
+        if index not in self._matches:
+            alignment = self.alignment(index)
+            pairs = alignment.draft_to_source if alignment is not None else {}
+            self._matches[index] = (
+                np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs)),
+                np.fromiter(pairs.values(), dtype=np.int64, count=len(pairs)),
+            )
+        return self._matches[index]
+
+    def _bounds(self, source_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The starts and ends of a source's articles, as arrays (they are sorted and do not overlap)."""
+        if source_id not in self._article_bounds:
+            articles = self.source_articles(source_id)
+            self._article_bounds[source_id] = (
+                np.array([a.start for a in articles], dtype=np.int64),
+                np.array([a.end for a in articles], dtype=np.int64),
+            )
+        return self._article_bounds[source_id]
 
     def source_article_label(self, index: int) -> str:
         article = self.source_article(index)
