@@ -36,15 +36,21 @@ def test_word97_is_converted_and_read_with_the_docx_path(tmp_path, suffix):
     for line in TEXT:
         document.add_paragraph(line)
     document.save(tmp_path / "draft.docx")
-    subprocess.run(["soffice", "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "draft.docx")],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "draft.docx")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     legacy = (tmp_path / "draft.doc").rename(tmp_path / f"legacy{suffix}")  # .wps: the same binary format
     extracted = extract_path(legacy)
     assert extracted.text.split("\n") == TEXT  # born-digital: every character kept
     assert "LibreOffice" in extracted.method
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None or not FONT.exists(), reason="Tesseract or the CJK font is missing")
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None or not FONT.exists(), reason="Tesseract or the CJK font is missing"
+)
 def test_an_image_is_read_by_ocr_with_its_confidence(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 
