@@ -70,6 +70,12 @@ class UpdateResult:
     skipped: tuple[Skipped, ...] = field(default=())
 
 
+LAZY_CHECKS = 2
+"""Drafts an :class:`Index` checks from the stored postings before it loads the tables whole: a
+one-off check (a CLI run, a pre-commit hook) reads only what it needs, a batch pays the load once
+(at 20 M characters: 0.35 s, then about 60 ms less per draft)."""
+
+
 def remove_stale_rebuilds(path: str | os.PathLike) -> None:
     """Remove what a killed rebuild of the index at ``path`` left beside it (only when its process is gone)."""
     if str(path) != ":memory:":
@@ -124,6 +130,7 @@ class Index:
         self.name = name
         self._retriever: Retriever | None = None
         self._retriever_generation = -1
+        self._checks = 0  # drafts checked by this Index: past LAZY_CHECKS the tables are loaded whole
         self._sources: OrderedDict[int, Source] = OrderedDict()
 
     # -- opening
@@ -323,17 +330,20 @@ class Index:
     def __len__(self) -> int:
         return len(self.store.documents())
 
-    def retriever(self) -> Retriever:
-        """The retrieval tables: read lazily from the stored postings (what each draft needs), or,
-        for an index whose postings are not current (written by an older version), loaded whole."""
+    def retriever(self, *, whole: bool = False) -> Retriever:
+        """The retrieval tables: read lazily from the stored postings (what one draft needs: a
+        one-off check opens fast), or loaded whole (``whole``, or an index whose postings are not
+        current). Both give the same candidates; loaded tables answer each further draft faster."""
         generation = self.store.generation()
-        if self._retriever is None or generation != self._retriever_generation:
-            if is_current(self.store):
+        stale = self._retriever is None or generation != self._retriever_generation
+        if stale or (whole and isinstance(self._retriever, LazyRetriever)):
+            if is_current(self.store) and not whole:
                 self._retriever = LazyRetriever(self.store, self.scheme)
             else:
                 self._retriever = Retriever.build(self.store.features(), self.scheme)
             self._retriever_generation = generation
             self._sources.clear()
+        assert self._retriever is not None
         return self._retriever
 
     def audit(
@@ -459,7 +469,8 @@ class Index:
         text = clean_text(text)
         as_of = check_date(as_of) if as_of else ""
         key = match_key(text)
-        retriever = self.retriever()
+        self._checks += 1
+        retriever = self.retriever(whole=self._checks > LAZY_CHECKS)
         all_versions = self.versions()
         excluded = set(exclude)
         candidates = retriever.candidates(codepoints(key.text))

@@ -89,3 +89,20 @@ def test_bigram_counts_over_255_are_kept():
     with Index.open(":memory:") as index:
         index.add_texts([("long", "天地" * 400 + _texts(1, 4)[0], None), ("other", _texts(1, 5)[0], None)], workers=1)
         _same_scores(index, ["天地" * 300, _texts(1, 4)[0]])
+
+
+def test_a_batch_loads_the_tables_whole_after_a_few_drafts_with_the_same_reports(tmp_path):
+    from dupcheck.api import LAZY_CHECKS
+
+    texts = _texts(40, 3)
+    draft = texts[5][40:] + texts[17][:250]
+    with Index.open(tmp_path / "i.db") as index:
+        index.add_texts([(f"d{n}", t, None) for n, t in enumerate(texts)], workers=1)
+        reports = []
+        for n in range(LAZY_CHECKS + 2):
+            reports.append(index.check_text(draft).to_dict())
+            lazy = isinstance(index.retriever(), LazyRetriever)
+            assert lazy == (n + 1 <= LAZY_CHECKS)  # a one-off check reads postings; a batch loads them
+        for r in reports:
+            r.pop("checked_at"), r.pop("run_record")
+        assert all(r == reports[0] for r in reports) and reports[0]["copied_chars"] > 0
