@@ -219,12 +219,6 @@ def nonspace_mask(text: str) -> np.ndarray:
     return mask
 
 
-def is_space(ch: str) -> bool:
-    """True for whitespace and zero-width characters: what no rate counts and no match compares."""
-    cp = ord(ch)
-    return bool(_space_table()[cp]) if cp < 0x10000 else False
-
-
 def nonspace_prefix(text: str) -> np.ndarray:
     """``p[i]`` = characters of ``text[:i]`` a rate counts (length ``len(text) + 1``, int64)."""
     out = np.zeros(len(text) + 1, dtype=np.int64)

@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.articles import Article, article_at, split_articles
-from dupcheck.normalize import fold, is_space, nonspace_count
+from dupcheck.normalize import fold, nonspace_count, nonspace_mask
 from dupcheck.report import Passage, Report
 
 # The words a filing clerk reads for Passage.kind.
@@ -108,6 +108,13 @@ class Alignment:
         return self.draft_to_source[matched[min(k, len(matched) - 1)]]
 
 
+def _char_keys(text: str) -> str | list[str]:
+    """One comparison key per character of ``text``: folded as the match folds, without case."""
+    folded = fold(text)
+    keys = folded.casefold()
+    return keys if len(keys) == len(text) else [c.casefold() for c in folded]  # ß.casefold() is "ss"
+
+
 def char_alignment(draft: str, source: str) -> Alignment:
     """Align two runs character by character with rapidfuzz ``Indel.opcodes`` (an LCS).
 
@@ -117,10 +124,9 @@ def char_alignment(draft: str, source: str) -> Alignment:
     are left out of the comparison and never marked as changed. Latin letters are also compared
     without case (ＡＢ and ab are not an edit a reader needs to see).
     """
-    draft_key = [c.casefold() for c in fold(draft)]  # one key per character (ß.casefold() is "ss")
-    source_key = [c.casefold() for c in fold(source)]
-    di = [i for i, c in enumerate(draft) if not is_space(c)]
-    si = [j for j, c in enumerate(source) if not is_space(c)]
+    draft_key, source_key = _char_keys(draft), _char_keys(source)
+    di = np.flatnonzero(nonspace_mask(draft)).tolist()
+    si = np.flatnonzero(nonspace_mask(source)).tolist()
     draft_changed = [False] * len(draft)
     source_changed = [False] * len(source)
     draft_to_source: dict[int, int] = {}
