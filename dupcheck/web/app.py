@@ -45,11 +45,12 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from dupcheck.errors import DupcheckError
 from dupcheck.web import security
 from dupcheck.web.db import AppDB
 from dupcheck.web.jobs import STATE_LABELS, JobManager, Upload
 from dupcheck.web.libraries import Libraries, Library, added_at
-from dupcheck.web.uploads import UploadDir, display_name, human
+from dupcheck.web.uploads import FORMATS, UploadDir, display_name, human
 
 log = logging.getLogger("dupcheck.web")
 
@@ -83,6 +84,13 @@ class Services:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = AppDB(config.data_dir / "web.db")
+        self.network = not security.is_loopback(config.host)
+        if self.network and not self.db.has_users():
+            # Refused here, not only by the CLI: an app built any other way is refused too.
+            self.db.close()
+            raise DupcheckError(
+                f"拒绝在 {config.host} 上启动：办公网络上必须先建立账户，例如 dupcheck serve --add-user 张三 --role admin"
+            )
         self.libraries = Libraries.create(
             self.db, config.data_dir / "libraries", db_path=config.db, db_name=config.db_name
         )
@@ -96,7 +104,6 @@ class Services:
             max_zip_total_bytes=config.max_zip_total_bytes,
         )
         self.allowed_hosts = security.allowed_hosts(config.host, config.allow_hosts)
-        self.network = not security.is_loopback(config.host)
 
     def login_required(self) -> bool:
         return self.network or self.db.has_users()
@@ -307,6 +314,7 @@ def _routes(app: Flask) -> None:
             threshold=80,
             max_file=svc.config.max_file_bytes,
             max_request=svc.config.max_request_bytes,
+            formats=FORMATS,
         )
 
     @app.post("/check")

@@ -209,11 +209,12 @@ class JobManager:
         keys: set[str] = set()
         skipped: list[tuple[str, str]] = []
 
-        def take(name: str, data: bytes) -> str | None:
+        def take(name: str, data: bytes, shown: str) -> str | None:
+            """Add the document as ``name``; ``shown`` is how a refusal names it (with its archive)."""
             try:
                 text = extract_bytes(data, name).text
             except InputError as exc:
-                skipped.append((name, exc.reason))
+                skipped.append((shown, exc.reason))
                 return exc.reason
             key, n = name, 2
             while key in keys:  # two uploads of one name in one batch: keep both
@@ -237,11 +238,11 @@ class JobManager:
                         for m in members:
                             if m.data is None:
                                 skipped.append((m.name, m.reason or ""))
-                            elif take(m.name.split("/", 1)[1], m.data) is None:
+                            elif take(m.name.split("/", 1)[1], m.data, m.name) is None:
                                 good += 1
                         item.state, item.message = "done", f"压缩包内读取 {good} 个文件，跳过 {len(members) - good} 个"
                     else:
-                        reason = take(item.name, upload.path.read_bytes())
+                        reason = take(item.name, upload.path.read_bytes(), item.name)
                         item.state, item.message = ("error", reason) if reason else ("done", "")
                 finally:
                     upload.path.unlink(missing_ok=True)
