@@ -143,12 +143,12 @@ def submit(client, files, *, library="main", threshold="80", csrf=None):
     )
 
 
-def check(client, files, **kw) -> list[int]:
+def check(client, files, *, timeout: float = 30, **kw) -> list[int]:
     """Check ``files`` and wait; the history ids of the checks, in upload order."""
     r = submit(client, files, **kw)
     assert r.status_code == 303, r.get_data(as_text=True)
     job_url = r.headers["Location"]
-    wait(client, job_url)
+    wait(client, job_url, timeout)
     status = client.get(job_url + "/status").get_json()
     assert status["finished"]
     return [item["check_id"] for item in status["items"]]
