@@ -188,7 +188,8 @@ def _current_user(svc: Services):
 
     if not svc.login_required():
         return User(LOCAL_USER, "", "admin")
-    name = session.get("user")
+    sid = session.get("sid")
+    name = svc.db.session_user(sid) if sid else None  # a copied cookie dies with the logout
     return svc.db.user(name) if name else None
 
 
@@ -502,7 +503,7 @@ def _routes(app: Flask) -> None:
             ok = security.verify_password(user.password_hash if user else None, request.form.get("password", ""))
             if ok and user is not None:
                 session.clear()
-                session["user"] = user.name
+                session["sid"] = svc.db.open_session(user.name)
                 session["csrf"] = security.new_csrf_token()
                 session.permanent = True
                 return redirect(target, 303)
@@ -511,5 +512,7 @@ def _routes(app: Flask) -> None:
 
     @app.post("/logout")
     def logout():
+        if session.get("sid"):
+            services().db.close_session(session["sid"])
         session.clear()
         return redirect(url_for("login"), 303)

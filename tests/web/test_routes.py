@@ -109,6 +109,25 @@ def test_login_and_logout(make_app, tmp_path):
     assert c.get("/").status_code == 302
 
 
+@pytest.mark.routes("logout", "history")
+def test_a_session_cookie_copied_before_logout_is_dead_after_it(make_app, tmp_path):
+    from dupcheck.web import security
+
+    app = network_app(make_app, tmp_path)
+    c = app.test_client()
+    login(c, "clerk")
+    stolen = c.get_cookie("dupcheck_session").value
+    c.post("/logout", data={"csrf_token": token(c)})
+    thief = app.test_client()
+    thief.set_cookie("dupcheck_session", stolen)
+    assert thief.get("/history").status_code == 302  # to the login page
+    # A password reset (dupcheck serve --add-user again) ends the user's sessions too.
+    login(c, "clerk")
+    assert c.get("/history").status_code == 200
+    app.extensions["dupcheck"].db.set_user("clerk", security.hash_password("another pass 2"), "clerk")
+    assert c.get("/history").status_code == 302
+
+
 @pytest.mark.routes("static")
 def test_static_files_are_served_by_the_app(app):
     c = app.test_client()
