@@ -48,7 +48,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from dupcheck.errors import DupcheckError
 from dupcheck.web import security
 from dupcheck.web.db import AppDB
-from dupcheck.web.jobs import STATE_LABELS, JobManager, Upload
+from dupcheck.web.jobs import STATE_LABELS, UNSAVED_SECONDS, JobManager, Upload
 from dupcheck.web.libraries import Libraries, Library, added_at
 from dupcheck.web.uploads import FORMATS, UploadDir, display_name, human
 
@@ -316,6 +316,7 @@ def _routes(app: Flask) -> None:
             max_file=svc.config.max_file_bytes,
             max_request=svc.config.max_request_bytes,
             formats=FORMATS,
+            unsaved_minutes=UNSAVED_SECONDS // 60,
         )
 
     @app.post("/check")
@@ -330,8 +331,9 @@ def _routes(app: Flask) -> None:
             threshold = -1
         if not 1 <= threshold <= 100:
             _bad_request("阈值须为 1 到 100 之间的数（百分比）。")
+        keep = request.form.getlist("keep")[-1:] != ["0"]  # hidden "0" then the checkbox's "1"
         uploads = _save_uploads()
-        job = svc.jobs.submit_check(g.user.name, lib, threshold / 100, uploads)
+        job = svc.jobs.submit_check(g.user.name, lib, threshold / 100, uploads, keep=keep)
         return redirect(url_for("job", job_id=job.id), 303)
 
     def _job_or_404(job_id: str):
@@ -357,14 +359,21 @@ def _routes(app: Flask) -> None:
             abort(404)
         return row
 
+    def _stored(check_id: int, what: str) -> bytes | None:
+        svc = services()
+        data = svc.db.stored(check_id, what)
+        return data if data is not None else svc.jobs.unsaved(check_id, what)
+
     @app.get("/report/<int:check_id>")
     def report(check_id: int):
-        return render_template("report.html.j2", row=_check_or_404(check_id))
+        row = _check_or_404(check_id)
+        unsaved = not row.has_report and services().jobs.unsaved(check_id, "html") is not None
+        return render_template("report.html.j2", row=row, unsaved=unsaved, unsaved_minutes=UNSAVED_SECONDS // 60)
 
     @app.get("/report/<int:check_id>/view")
     def report_view(check_id: int):
         _check_or_404(check_id)
-        html = services().db.stored(check_id, "html")
+        html = _stored(check_id, "html")
         if html is None:
             abort(404)
         return Response(html, mimetype="text/html", content_type="text/html; charset=utf-8")
@@ -379,7 +388,7 @@ def _routes(app: Flask) -> None:
         }
         if fmt not in kinds:
             abort(404)
-        data = services().db.stored(check_id, fmt)
+        data = _stored(check_id, fmt)
         if data is None:
             abort(404)
         mimetype, suffix = kinds[fmt]
@@ -397,6 +406,7 @@ def _routes(app: Flask) -> None:
     def forget(check_id: int):
         _check_or_404(check_id)
         services().db.forget_report(check_id)
+        services().jobs.forget_unsaved(check_id)
         return redirect(url_for("history"), 303)
 
     @app.get("/history")

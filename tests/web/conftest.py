@@ -134,13 +134,13 @@ def wait(client, location: str, timeout: float = 30):
     raise AssertionError(f"job {location} did not finish")
 
 
-def submit(client, files, *, library="main", threshold="80", csrf=None):
+def submit(client, files, *, library="main", threshold="80", csrf=None, keep=None):
     """POST /check with ``files`` as [(bytes or str, name)]; returns the response."""
     parts = [(io.BytesIO(data.encode() if isinstance(data, str) else data), name) for data, name in files]
-    return client.post(
-        "/check",
-        data={"csrf_token": csrf or token(client), "library": library, "threshold": threshold, "files": parts},
-    )
+    data = {"csrf_token": csrf or token(client), "library": library, "threshold": threshold, "files": parts}
+    if keep is not None:
+        data["keep"] = keep  # the form sends "0", then "1" when the box is ticked
+    return client.post("/check", data=data)
 
 
 def check(client, files, *, timeout: float = 30, **kw) -> list[int]:

@@ -181,8 +181,33 @@ def test_forget_deletes_the_stored_report_but_keeps_the_history_line(app):
     assert c.get(f"/report/{check_id}/download/docx").status_code == 404
     assert "已被删除" in c.get(f"/report/{check_id}").get_data(as_text=True)
     history = c.get("/history").get_data(as_text=True)
-    assert "忘记.txt" in history and "报告已删除" in history and re.search(r"\d+\.\d%", history)
+    assert "忘记.txt" in history and "报告未保存或已删除" in history and re.search(r"\d+\.\d%", history)
     assert c.post("/report/999/forget", data={"csrf_token": token(c)}).status_code == 404
+
+
+@pytest.mark.routes("check", "report", "report_view", "download", "forget")
+def test_a_report_the_clerk_chose_not_to_save_is_never_written_and_expires(app, monkeypatch):
+    from dupcheck.web import jobs
+
+    c = app.test_client()
+    page = c.get("/").get_data(as_text=True)
+    assert 'name="keep" value="0"' in page and 'name="keep" value="1" checked' in page
+    kept, unsaved = check(c, [(LAW, "保存.txt")], keep=["0", "1"])[0], check(c, [(LAW, "不保存.txt")], keep=["0"])[0]
+    db = app.extensions["dupcheck"].db
+    assert db.stored(kept, "html") is not None
+    assert all(db.stored(unsaved, what) is None for what in ("html", "json", "docx"))  # nothing on disk
+    assert db.check(unsaved).copy_rate > 0.9  # the history line is there, with its figures
+    page = c.get(f"/report/{unsaved}").get_data(as_text=True)
+    assert "此报告未保存" in page and 'id="download-docx"' in page
+    assert c.get(f"/report/{unsaved}/view").status_code == 200
+    assert c.get(f"/report/{unsaved}/download/docx").status_code == 200
+    monkeypatch.setattr(jobs, "UNSAVED_SECONDS", -1)  # an hour later
+    assert c.get(f"/report/{unsaved}/view").status_code == 404
+    assert "未保存或已被删除" in c.get(f"/report/{unsaved}").get_data(as_text=True)
+    monkeypatch.undo()
+    other = check(c, [(LAW, "也不保存.txt")], keep=["0"])[0]
+    c.post(f"/report/{other}/forget", data={"csrf_token": token(c)})  # forgetting drops it from memory too
+    assert c.get(f"/report/{other}/download/json").status_code == 404
 
 
 @pytest.mark.routes("history")

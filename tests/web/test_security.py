@@ -243,10 +243,10 @@ def test_uploads_are_saved_under_random_names_in_a_private_folder(app, monkeypat
     svc = app.extensions["dupcheck"]
     original = svc.jobs.submit_check
 
-    def spy(owner, library, threshold, uploads):
+    def spy(owner, library, threshold, uploads, **kw):
         seen.extend(u.path for u in uploads)
         assert all(u.path.exists() for u in uploads)
-        return original(owner, library, threshold, uploads)
+        return original(owner, library, threshold, uploads, **kw)
 
     monkeypatch.setattr(svc.jobs, "submit_check", spy)
     c = app.test_client()
