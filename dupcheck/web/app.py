@@ -1,7 +1,7 @@
 """The Flask application: ``create_app(WebConfig(...))`` (an app factory, as Datasette's
 ``create_app``), pages rendered on the server with Jinja2, in Chinese.
 
-Routes (every one has a test in ``tests/web/``):
+Routes (every one has a test in ``tests/web/``; ``test_routes.py`` fails for one without, or missing here):
 
 ==========================================  =====================================================
 ``GET /``                                    upload drafts, choose library and threshold
