@@ -1,7 +1,7 @@
 """The Flask application: ``create_app(WebConfig(...))`` (an app factory, as Datasette's
 ``create_app``), pages rendered on the server with Jinja2, in Chinese.
 
-Routes (every one has a test in ``tests/web/``):
+Routes (every one has a test in ``tests/web/``; ``test_routes.py`` fails for one without, or missing here):
 
 ==========================================  =====================================================
 ``GET /``                                    upload drafts, choose library and threshold
@@ -45,11 +45,12 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from dupcheck.errors import DupcheckError
 from dupcheck.web import security
 from dupcheck.web.db import AppDB
-from dupcheck.web.jobs import STATE_LABELS, JobManager, Upload
+from dupcheck.web.jobs import STATE_LABELS, UNSAVED_SECONDS, JobManager, Upload
 from dupcheck.web.libraries import Libraries, Library, added_at
-from dupcheck.web.uploads import UploadDir, display_name, human
+from dupcheck.web.uploads import FORMATS, UploadDir, display_name, human
 
 log = logging.getLogger("dupcheck.web")
 
@@ -83,6 +84,13 @@ class Services:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = AppDB(config.data_dir / "web.db")
+        self.network = not security.is_loopback(config.host)
+        if self.network and not self.db.has_users():
+            # Refused here, not only by the CLI: an app built any other way is refused too.
+            self.db.close()
+            raise DupcheckError(
+                f"拒绝在 {config.host} 上启动：办公网络上必须先建立账户，例如 dupcheck serve --add-user 张三 --role admin"
+            )
         self.libraries = Libraries.create(
             self.db, config.data_dir / "libraries", db_path=config.db, db_name=config.db_name
         )
@@ -96,7 +104,6 @@ class Services:
             max_zip_total_bytes=config.max_zip_total_bytes,
         )
         self.allowed_hosts = security.allowed_hosts(config.host, config.allow_hosts)
-        self.network = not security.is_loopback(config.host)
 
     def login_required(self) -> bool:
         return self.network or self.db.has_users()
@@ -181,7 +188,8 @@ def _current_user(svc: Services):
 
     if not svc.login_required():
         return User(LOCAL_USER, "", "admin")
-    name = session.get("user")
+    sid = session.get("sid")
+    name = svc.db.session_user(sid) if sid else None  # a copied cookie dies with the logout
     return svc.db.user(name) if name else None
 
 
@@ -307,6 +315,8 @@ def _routes(app: Flask) -> None:
             threshold=80,
             max_file=svc.config.max_file_bytes,
             max_request=svc.config.max_request_bytes,
+            formats=FORMATS,
+            unsaved_minutes=UNSAVED_SECONDS // 60,
         )
 
     @app.post("/check")
@@ -321,8 +331,9 @@ def _routes(app: Flask) -> None:
             threshold = -1
         if not 1 <= threshold <= 100:
             _bad_request("阈值须为 1 到 100 之间的数（百分比）。")
+        keep = request.form.getlist("keep")[-1:] != ["0"]  # hidden "0" then the checkbox's "1"
         uploads = _save_uploads()
-        job = svc.jobs.submit_check(g.user.name, lib, threshold / 100, uploads)
+        job = svc.jobs.submit_check(g.user.name, lib, threshold / 100, uploads, keep=keep)
         return redirect(url_for("job", job_id=job.id), 303)
 
     def _job_or_404(job_id: str):
@@ -348,14 +359,21 @@ def _routes(app: Flask) -> None:
             abort(404)
         return row
 
+    def _stored(check_id: int, what: str) -> bytes | None:
+        svc = services()
+        data = svc.db.stored(check_id, what)
+        return data if data is not None else svc.jobs.unsaved(check_id, what)
+
     @app.get("/report/<int:check_id>")
     def report(check_id: int):
-        return render_template("report.html.j2", row=_check_or_404(check_id))
+        row = _check_or_404(check_id)
+        unsaved = not row.has_report and services().jobs.unsaved(check_id, "html") is not None
+        return render_template("report.html.j2", row=row, unsaved=unsaved, unsaved_minutes=UNSAVED_SECONDS // 60)
 
     @app.get("/report/<int:check_id>/view")
     def report_view(check_id: int):
         _check_or_404(check_id)
-        html = services().db.stored(check_id, "html")
+        html = _stored(check_id, "html")
         if html is None:
             abort(404)
         return Response(html, mimetype="text/html", content_type="text/html; charset=utf-8")
@@ -370,7 +388,7 @@ def _routes(app: Flask) -> None:
         }
         if fmt not in kinds:
             abort(404)
-        data = services().db.stored(check_id, fmt)
+        data = _stored(check_id, fmt)
         if data is None:
             abort(404)
         mimetype, suffix = kinds[fmt]
@@ -388,6 +406,7 @@ def _routes(app: Flask) -> None:
     def forget(check_id: int):
         _check_or_404(check_id)
         services().db.forget_report(check_id)
+        services().jobs.forget_unsaved(check_id)
         return redirect(url_for("history"), 303)
 
     @app.get("/history")
@@ -494,7 +513,7 @@ def _routes(app: Flask) -> None:
             ok = security.verify_password(user.password_hash if user else None, request.form.get("password", ""))
             if ok and user is not None:
                 session.clear()
-                session["user"] = user.name
+                session["sid"] = svc.db.open_session(user.name)
                 session["csrf"] = security.new_csrf_token()
                 session.permanent = True
                 return redirect(target, 303)
@@ -503,5 +522,7 @@ def _routes(app: Flask) -> None:
 
     @app.post("/logout")
     def logout():
+        if session.get("sid"):
+            services().db.close_session(session["sid"])
         session.clear()
         return redirect(url_for("login"), 303)

@@ -1,5 +1,5 @@
-"""The web application's own SQLite file (``web.db`` in the data folder): users, check history,
-the libraries an admin created and the last update of each.
+"""The web application's own SQLite file (``web.db`` in the data folder): users and their login
+sessions, check history, the libraries an admin created and the last update of each.
 
 - WAL mode and ``synchronous=FULL``: every history row is committed on its own as soon as its
   check finishes, so a server killed mid-batch keeps every report it already wrote.
@@ -11,6 +11,7 @@ the libraries an admin created and the last update of each.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 import zlib
@@ -64,6 +65,11 @@ CREATE TABLE IF NOT EXISTS checks (
     docx BLOB
 );
 CREATE INDEX IF NOT EXISTS checks_user ON checks (user, id);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
 
 
@@ -166,7 +172,23 @@ class AppDB:
                 "password_hash=excluded.password_hash, role=excluded.role",
                 (name, password_hash, role, now()),
             )
+            conn.execute("DELETE FROM sessions WHERE user=?", (name,))  # a reset password logs them out
         return new
+
+    # -- login sessions: the signed cookie names one; logging out (or a new password) ends it
+    def open_session(self, user: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO sessions VALUES (?,?,?)", (sid, user, now()))
+        return sid
+
+    def session_user(self, sid: str) -> str | None:
+        r = self._conn().execute("SELECT user FROM sessions WHERE id=?", (sid,)).fetchone()
+        return r[0] if r else None
+
+    def close_session(self, sid: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE id=?", (sid,))
 
     # -- libraries an admin created
     def libraries(self) -> list[tuple[int, str, str]]:

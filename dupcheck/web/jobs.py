@@ -6,7 +6,9 @@ or polled by the page's script); so a slow check never holds up other pages, and
 checking at once both get their reports (the pool runs both, or queues the second).
 
 Each checked file is recorded in the history (``web.db``) in its own transaction the moment it
-is done, with its rendered HTML, JSON and annotated .docx; the uploaded file is then deleted.
+is done, with its rendered HTML, JSON and annotated .docx (or, when the clerk chose not to save
+the report, only its figures: the report is then held in memory for ``UNSAVED_SECONDS``); the
+uploaded file is deleted either way.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ log = logging.getLogger("dupcheck.web")
 
 STATE_LABELS = {"waiting": "等待中", "running": "处理中", "done": "完成", "error": "无法读取"}
 MAX_JOBS_KEPT = 500
+UNSAVED_SECONDS = 3600
+"""How long a report the clerk chose not to save stays viewable (in memory only, never on disk)."""
+MAX_UNSAVED = 200
 
 
 @dataclass
@@ -76,6 +81,7 @@ class Job:
     items: list[JobItem]
     created: float = field(default_factory=time.time)
     finished: bool = False
+    keep: bool = True  # store the reports in the history (else: in memory for UNSAVED_SECONDS)
     error: str = ""  # a failure of the whole job (Chinese)
     summary: dict = field(default_factory=dict)  # library jobs: added/updated/unchanged/skipped
 
@@ -113,6 +119,7 @@ class JobManager:
         self.max_zip_total_bytes = max_zip_total_bytes
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dupcheck-job")
         self._jobs: dict[str, Job] = {}
+        self._unsaved: dict[int, tuple[float, dict[str, bytes]]] = {}  # check id -> (when, bodies)
         self._lock = threading.Lock()
 
     def get(self, job_id: str) -> Job | None:
@@ -127,9 +134,17 @@ class JobManager:
                     if old.finished:
                         del self._jobs[old.id]
 
-    def submit_check(self, owner: str, library: Library, threshold: float, uploads: list[Upload]) -> Job:
+    def submit_check(
+        self, owner: str, library: Library, threshold: float, uploads: list[Upload], *, keep: bool = True
+    ) -> Job:
         job = Job(
-            secrets.token_urlsafe(16), "check", owner, library, threshold, [JobItem(u.name, u.size) for u in uploads]
+            secrets.token_urlsafe(16),
+            "check",
+            owner,
+            library,
+            threshold,
+            [JobItem(u.name, u.size) for u in uploads],
+            keep=keep,
         )
         self._register(job)
         self._pool.submit(self._run_check, job, uploads)
@@ -142,6 +157,30 @@ class JobManager:
         self._register(job)
         self._pool.submit(self._run_library_add, job, uploads)
         return job
+
+    def unsaved(self, check_id: int, what: str) -> bytes | None:
+        """A report body the clerk chose not to save, while it is still held (else None)."""
+        with self._lock:
+            held = self._unsaved.get(check_id)
+            if held is None:
+                return None
+            if time.monotonic() - held[0] > UNSAVED_SECONDS:
+                del self._unsaved[check_id]
+                return None
+            return held[1].get(what)
+
+    def forget_unsaved(self, check_id: int) -> None:
+        with self._lock:
+            self._unsaved.pop(check_id, None)
+
+    def _hold(self, check_id: int, bodies: dict[str, bytes]) -> None:
+        with self._lock:
+            now = time.monotonic()
+            for key in [k for k, (at, _) in self._unsaved.items() if now - at > UNSAVED_SECONDS]:
+                del self._unsaved[key]
+            while len(self._unsaved) >= MAX_UNSAVED:
+                del self._unsaved[next(iter(self._unsaved))]  # the oldest
+            self._unsaved[check_id] = (now, bodies)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -197,7 +236,11 @@ class JobManager:
             docx = annotated.read_bytes()
         finally:
             annotated.unlink(missing_ok=True)
-        item.check_id = self.db.add_check(**common, report=report, html=html, json_text=json_text, docx=docx)
+        if job.keep:
+            item.check_id = self.db.add_check(**common, report=report, html=html, json_text=json_text, docx=docx)
+        else:  # the history keeps the figures; the report itself only memory, for a while
+            item.check_id = self.db.add_check(**common, report=report)
+            self._hold(item.check_id, {"html": html.encode("utf-8"), "json": json_text.encode("utf-8"), "docx": docx})
         item.copy_rate, item.flagged = report.copy_rate, report.flagged
         item.top_source = report.sources[0].title if report.sources else None
         item.state = "done"
@@ -209,11 +252,12 @@ class JobManager:
         keys: set[str] = set()
         skipped: list[tuple[str, str]] = []
 
-        def take(name: str, data: bytes) -> str | None:
+        def take(name: str, data: bytes, shown: str) -> str | None:
+            """Add the document as ``name``; ``shown`` is how a refusal names it (with its archive)."""
             try:
                 text = extract_bytes(data, name).text
             except InputError as exc:
-                skipped.append((name, exc.reason))
+                skipped.append((shown, exc.reason))
                 return exc.reason
             key, n = name, 2
             while key in keys:  # two uploads of one name in one batch: keep both
@@ -237,11 +281,11 @@ class JobManager:
                         for m in members:
                             if m.data is None:
                                 skipped.append((m.name, m.reason or ""))
-                            elif take(m.name.split("/", 1)[1], m.data) is None:
+                            elif take(m.name.split("/", 1)[1], m.data, m.name) is None:
                                 good += 1
                         item.state, item.message = "done", f"压缩包内读取 {good} 个文件，跳过 {len(members) - good} 个"
                     else:
-                        reason = take(item.name, upload.path.read_bytes())
+                        reason = take(item.name, upload.path.read_bytes(), item.name)
                         item.state, item.message = ("error", reason) if reason else ("done", "")
                 finally:
                     upload.path.unlink(missing_ok=True)

@@ -69,10 +69,6 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 0
-    if not security.is_loopback(args.host) and not AppDB(folder / "web.db").has_users():
-        raise DupcheckError(
-            f"拒绝在 {args.host} 上启动：办公网络上必须先建立账户，例如 dupcheck serve --add-user 张三 --role admin"
-        )
     from waitress import serve
 
     from dupcheck.web.app import WebConfig, create_app
@@ -88,7 +84,7 @@ def run(args) -> int:
         max_request_bytes=int(args.max_request_mb * mb),
         workers=args.workers,
     )
-    app = create_app(config)
+    app = create_app(config)  # refuses an office-network address without accounts (DupcheckError)
     print(
         f"dupcheck 网页已启动：http://{args.host}:{args.port}/ （数据目录 {folder}；按 Ctrl-C 停止）", file=sys.stderr
     )

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from dupcheck.extract import SUPPORTED_SUFFIXES
 
 MAX_ZIP_MEMBERS = 5000
+FORMATS = " ".join(sorted(SUPPORTED_SUFFIXES))  # what the pages and refusals name, from extract itself
 MAX_RATIO = 200  # uncompressed / compressed size of one member above which it is refused (over 1 MB)
 
 
@@ -108,10 +109,12 @@ def zip_documents(
                 out.append(ZipMember(shown, None, "压缩包内的路径不安全（绝对路径或含“..”），已拒绝"))
                 continue
             parts = rel.split("/")
-            if any(p.startswith(".") or p == "__MACOSX" for p in parts):
+            # Judged on the names as stored: display_name drops a leading dot, so ".x.txt" would pass.
+            raw_parts = [p for p in raw_name.replace("\\", "/").split("/") if p not in ("", ".")]
+            if any(p.startswith(".") or p == "__MACOSX" for p in raw_parts):
                 continue  # hidden files and macOS resource forks, as `dupcheck index` skips them
             if Path(parts[-1]).suffix.lower() not in SUPPORTED_SUFFIXES:
-                out.append(ZipMember(shown, None, "不支持的文件类型（可用 .txt .md .docx .pdf）"))
+                out.append(ZipMember(shown, None, f"不支持的文件类型（支持 {FORMATS}）"))
                 continue
             if info.file_size > max_member_bytes:
                 out.append(ZipMember(shown, None, f"文件过大（上限 {human(max_member_bytes)}）"))

@@ -1,5 +1,6 @@
 // Progressive enhancement only: every page works without this file.
 document.addEventListener("DOMContentLoaded", function () {
+  document.documentElement.classList.add("js");
   document.querySelectorAll(".drop").forEach(function (zone) {
     var input = document.getElementById(zone.dataset.dropFor);
     var list = zone.querySelector(".chosen");
