@@ -1,10 +1,17 @@
-"""Format elements (GB/T 9704 layout built from a real law), the article map and the run record."""
+"""Format elements (GB/T 9704 layout built from a real law), the article map and the run record;
+versions: one law in two versions (全国年节及纪念日放假办法, 2013 and 2024 texts in tests/data),
+their dates and status from metadata.csv beside the files or from a .jsonl corpus file, --as-of,
+and the report naming one version, not two sources."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 
 from dupcheck.api import Index
+from dupcheck.cli import main
 from dupcheck.corpus import corpus_items
 from dupcheck.default import default_corpus_path
 from dupcheck.formatelements import find_format_elements
@@ -56,3 +63,90 @@ def test_format_elements_are_kept_out_of_the_rate(law):
         assert amap.count("copied") >= len(amap.units) * 0.8 and amap.summary.startswith("本办法共")
         assert bare.exact13_rate is not None and bare.run_record.index_documents == 1
         assert compare(bare.to_dict(), index.check_text("某市社区工作办法\n" + body).to_dict()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Versions
+
+DATA = Path(__file__).parent / "data"
+OLD, NEW = (
+    (DATA / "holidays-2013.md").read_text(encoding="utf-8"),
+    (DATA / "holidays-2024.md").read_text(encoding="utf-8"),
+)
+GROUP = "全国年节及纪念日放假办法"
+# File names without a date, so effective dates and status can only come from the metadata.
+META = [("holidays-a.md", "2014-01-01", "superseded"), ("holidays-b.md", "2025-01-01", "in_force")]
+
+# A local text that copies the 2013 version's holiday list and its 第六条 (星期六、星期日).
+DRAFT = (
+    "某省年节及纪念日放假实施办法\n"
+    + OLD[OLD.index("第二条") : OLD.index("第七条")]
+    + "第七条 本办法自发布之日起施行。\n"
+)
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    root = tmp_path / "laws"
+    root.mkdir()
+    (root / "holidays-a.md").write_text(OLD, encoding="utf-8")
+    (root / "holidays-b.md").write_text(NEW, encoding="utf-8")
+    rows = ["path,effective,status,version_of"] + [f"{p},{e},{s},{GROUP}" for p, e, s in META]
+    (root / "metadata.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+def _draft(tmp_path) -> Path:
+    path = tmp_path / "draft.txt"
+    path.write_text(DRAFT, encoding="utf-8")
+    return path
+
+
+def test_metadata_csv_the_version_in_force_is_named_and_the_other_not_listed(tmp_path, folder):
+    with Index.open(tmp_path / "v.db") as index:
+        index.sync(folder)
+        report = index.check(_draft(tmp_path))
+    assert len(report.sources) == 1  # two versions matched, one source
+    (source,) = report.sources
+    assert source.path.endswith("holidays-b.md") and (source.effective, source.status) == ("2025-01-01", "in_force")
+    assert [Path(p).name for p in source.other_versions] == ["holidays-a.md"]
+    # The 2013 text explains the draft better, but the report credits the version in force.
+    assert report.copy_rate > 0.7
+
+
+def test_as_of_counts_only_the_version_in_force_on_that_date(tmp_path, folder):
+    with Index.open(tmp_path / "v.db") as index:
+        index.sync(folder)
+        report = index.check(_draft(tmp_path), as_of="2020-06-01")
+        before_both = index.check(_draft(tmp_path), as_of="2000-01-01")
+    (source,) = report.sources
+    assert source.path.endswith("holidays-a.md") and source.status == "superseded"
+    assert source.other_versions == ()  # the 2024 text was not in force: not a candidate at all
+    assert report.as_of == "2020-06-01" and report.run_record.as_of == "2020-06-01"
+    assert before_both.sources == () and before_both.copy_rate == 0.0  # neither was in force yet
+    # The 2013 text copied verbatim, against the 2013 version: nearly all of the draft.
+    assert report.copy_rate > 0.9
+
+
+def test_jsonl_corpus_fields_are_stored_by_dupcheck_index(tmp_path, capsys):
+    corpus = tmp_path / "laws.jsonl"
+    with open(corpus, "w", encoding="utf-8") as fh:
+        for (path, effective, status), text in zip(META, (OLD, NEW), strict=True):
+            record = {"path": path, "title": GROUP, "text": text, "effective": effective, "status": status}
+            fh.write(json.dumps({**record, "version_of": GROUP}, ensure_ascii=False) + "\n")
+    db = tmp_path / "j.db"
+    assert main(["index", str(corpus), "--db", str(db), "--quiet"]) == 0
+    draft = _draft(tmp_path)
+    assert main(["check", str(draft), "--db", str(db), "--format", "json", "--as-of", "2020-06-01"]) in (0, 1)
+    (entry,) = json.loads(capsys.readouterr().out)
+    (source,) = entry["sources"]
+    assert (source["path"], source["effective"], source["status"]) == ("holidays-a.md", "2014-01-01", "superseded")
+    assert entry["as_of"] == "2020-06-01"
+    assert main(["check", str(draft), "--db", str(db), "--format", "json"]) in (0, 1)
+    (entry,) = json.loads(capsys.readouterr().out)
+    (source,) = entry["sources"]
+    assert (source["path"], source["status"], source["other_versions"]) == (
+        "holidays-b.md",
+        "in_force",
+        ["holidays-a.md"],
+    )
