@@ -150,3 +150,32 @@ def test_jsonl_corpus_fields_are_stored_by_dupcheck_index(tmp_path, capsys):
         "in_force",
         ["holidays-a.md"],
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Article maps counted by hand (tests/golden/articlemap-*.json, texts in tests/data)
+
+GOLDEN = Path(__file__).parent / "golden"
+PAIRS = [
+    ("articlemap-beijing-assembly.json", "beijing-assembly-law.md", "assembly-law(2009-08-27).md", 0.85),
+    ("articlemap-beijing-red-cross.json", "beijing-red-cross-law.md", "red-cross-law(2017-02-24).md", 0.55),
+]
+
+
+@pytest.mark.parametrize(("golden", "draft", "law", "agreement"), PAIRS)
+def test_article_map_agrees_with_the_hand_count(golden, draft, law, agreement):
+    hand = json.loads((GOLDEN / golden).read_text(encoding="utf-8"))
+    with Index.open(":memory:") as index:
+        index.add_texts([(law, (DATA / law).read_text(encoding="utf-8"), None)])
+        amap = index.check(DATA / draft).article_map
+    tool = {u.label: u for u in amap.units}
+    assert [u["label"] for u in hand["units"]] == list(tool)  # the same articles, in order
+    disagree = {u["label"]: tool[u["label"]].cls for u in hand["units"] if u["class"] != tool[u["label"]].cls}
+    # Every disagreement is listed and explained in the golden file, and only those.
+    assert disagree == {d["label"]: d["tool"] for d in hand["disagreements"]}
+    assert all(d["why"] for d in hand["disagreements"])
+    assert 1 - len(disagree) / len(tool) >= agreement
+    for u in hand["units"]:  # where both see a counterpart, the tool names the article read
+        mapped = tool[u["label"]]
+        if u["class"] != "new" and mapped.cls != "new":
+            assert u["provisions"][0] in {p.article for p in mapped.provisions}, u["label"]
