@@ -73,7 +73,8 @@ COUNTERPART_CANDIDATES = 3
 
 MIN_PROVISION_CHARS = 8
 """A source article is listed for a unit only when at least this many of the unit's characters
-come from it (a passage running a few characters over a unit boundary is not a provision)."""
+come from it (a passage running a few characters over a unit boundary is not a provision), and,
+under :data:`MIN_COUNTERPART_CHARS`, a quarter of what its main provision gives."""
 
 MIN_ADDED_RUN_CHARS = 4
 """In the "what the draft adds" text, runs of added characters inside a 细化 unit shorter than
@@ -92,6 +93,7 @@ _LEVELS = (
     re.compile(rf"{_INDENT}([（(][0-9０-９]{{1,2}}[）)])"),
 )
 _HEADING_MAX_CHARS = 30
+_HEADING_LINE = re.compile(r"[ \t\u3000]*(#+\s|第[一二三四五六七八九十百零〇0-9]+[编章节](\s|$))")
 _SENTENCE_END = re.compile("[。；;！!？?]")
 _DOC_WORDS = (
     "实施办法",
@@ -431,6 +433,9 @@ def build_article_map(
                 provisions.append(provision)
                 matched[found_at] = True
                 hits = len(found_at)
+        top = max((v.chars for v in provisions), default=0)
+        # An alignment edge that lands a few characters in the next article is not a provision.
+        provisions = [v for v in provisions if v.chars >= MIN_COUNTERPART_CHARS or v.chars * 4 >= top]
         provisions.sort(key=lambda v: (-v.chars, v.source_id, v.source_start))
         chars = int(body.sum())
         share = hits / chars if chars else 0.0
@@ -457,7 +462,14 @@ def _provision(
     at = np.unique(np.concatenate([s for _, _, s in parts]))
     if k >= 0:
         article = sources.articles(source_id)[k]
-        label, span, body_start = article.label, (article.start, article.end), article.start + len(article.label)
+        end = article.end
+        for a, b in reversed(line_spans(source_text[article.start : article.end])[1:]):
+            if not _HEADING_LINE.match(source_text, article.start + a, article.start + b):
+                break
+            end = article.start + a  # a chapter heading (## 第二章 …) after the article's last paragraph
+        while end > article.start and source_text[end - 1].isspace():
+            end -= 1
+        label, span, body_start = article.label, (article.start, end), article.start + len(article.label)
     else:
         label, span = "", (int(at.min()), int(at.max()) + 1)
         body_start = span[0]
