@@ -330,7 +330,7 @@ def _annotate(document: DocxDocument, paragraphs: list[DocxParagraph], report: R
         _add_comments(document, runs, _comment_text(report, articles, i))
     for a, b, text in anchors:
         covered = []
-        for s, e, r, owner in pieces[bisect.bisect_left(starts, a) :]:
+        for s, _e, r, owner in pieces[bisect.bisect_left(starts, a) :]:
             if s >= b:
                 break
             covered.append((r, owner))
