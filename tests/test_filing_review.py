@@ -179,3 +179,118 @@ def test_article_map_agrees_with_the_hand_count(golden, draft, law, agreement):
         mapped = tool[u["label"]]
         if u["class"] != "new" and mapped.cls != "new":
             assert u["provisions"][0] in {p.article for p in mapped.provisions}, u["label"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Run record and `dupcheck verify`
+
+
+@pytest.fixture()
+def checked(tmp_path):
+    """A folder index of the assembly law, the Beijing text checked against it, its JSON report."""
+    laws = tmp_path / "laws"
+    laws.mkdir()
+    (laws / "assembly-law.md").write_bytes((DATA / "assembly-law(2009-08-27).md").read_bytes())
+    db, draft, report = tmp_path / "corpus.db", tmp_path / "draft.md", tmp_path / "report.json"
+    draft.write_bytes((DATA / "beijing-assembly-law.md").read_bytes())
+    assert main(["index", str(laws), "--db", str(db), "--quiet"]) == 0
+    assert main(["check", str(draft), "--db", str(db), "--format", "json", "-o", str(report)]) in (0, 1)
+    return laws, db, draft, report
+
+
+def test_run_record_in_the_json_report(checked):
+    laws, db, draft, report = checked
+    (entry,) = json.loads(report.read_text(encoding="utf-8"))
+    record = entry["run_record"]
+    import hashlib
+
+    assert record["draft_sha256"] == hashlib.sha256(draft.read_bytes()).hexdigest()
+    assert record["draft_bytes"] == draft.stat().st_size and record["index_documents"] == 1
+    assert record["index_name"] and len(record["index_digest"]) == 64 and record["scheme"]["k"] > 0
+    assert record["checked_at"][-6] in "+-" and record["threshold"] == 0.8  # a time with its zone
+
+
+def test_verify_says_identical(checked, capsys):
+    laws, db, draft, report = checked
+    capsys.readouterr()
+    assert main(["verify", str(report), str(draft), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("复核一致：") and "比对库" in out and "1 篇" in out
+
+
+def test_verify_says_what_changed_in_the_index(checked, capsys):
+    laws, db, draft, report = checked
+    law = laws / "assembly-law.md"
+    text = law.read_text(encoding="utf-8")
+    # The law loses its 第二十七条 (the draft's 第十七条 copies it) and a second law joins the index.
+    start, end = text.index("第二十七条"), text.index("## 第四章")
+    law.write_text(text[:start] + text[end:], encoding="utf-8")
+    (laws / "red-cross-law.md").write_bytes((DATA / "red-cross-law(2017-02-24).md").read_bytes())
+    assert main(["index", str(laws), "--db", str(db), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(report), str(draft), "--db", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("复核不一致：")
+    assert "比对库内容已变化" in out and "（1 篇）→" in out and "（2 篇）" in out
+    assert "copy_rate: " in out and "复制片段不同" in out and "条文对照不同" in out
+
+
+def test_verify_says_when_the_draft_changed(checked, capsys):
+    laws, db, draft, report = checked
+    draft.write_text(draft.read_text(encoding="utf-8").replace("首都", "本市"), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", str(report), str(draft), "--db", str(db)]) == 1
+    assert "送审稿内容已变化" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# A policy document (意见) without articles: its units are the numbered paragraphs
+
+POLICY = """某市人民政府关于加强安全生产工作的实施意见
+
+为贯彻落实国家有关安全生产的部署，结合本市实际，提出如下意见。
+
+一、总体要求
+
+（一）指导思想。安全生产工作应当以人为本，坚持人民至上、生命至上，把保护人民生命安全摆在首位，树牢安全发展理念，坚持“安全第一、预防为主、综合治理”的方针，从源头上防范化解重大安全风险。
+
+（二）工作目标。到2025年，全市生产安全事故总量明显下降。
+
+二、重点任务
+
+（三）压实企业主体责任。生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。
+
+1.开展隐患排查。各区每季度组织一次重点行业领域隐患排查。
+
+2.建立举报奖励制度。鼓励群众举报重大事故隐患，经查实的给予奖励。
+
+三、保障措施
+
+各区、各部门要压实安全生产责任，加强重点行业领域安全监管，严格执法检查。
+"""
+
+
+def test_policy_document_units_are_its_numbered_paragraphs():
+    from dupcheck.articlemap import split_units
+    from tests.reportfixtures import LAW, LAW_TITLE, NOTICE, NOTICE_TITLE
+
+    units, word = split_units(POLICY)
+    assert word == "项"
+    # Headings (一、总体要求) are not units; 三、 with body text is; the preamble is 第1段.
+    assert [u.label for u in units] == ["第1段", "一（一）", "一（二）", "二（三）", "二（三）1", "二（三）2", "三"]
+    assert POLICY[units[1].body : units[1].end].startswith("指导思想。安全生产工作")
+    assert POLICY[units[-1].start : units[-1].end].startswith("三、保障措施\n\n各区")
+    with Index.open(":memory:") as index:
+        index.add_texts([("law.txt", LAW, LAW_TITLE), ("notice.txt", NOTICE, NOTICE_TITLE)])
+        report = index.check_text(POLICY)
+    amap = report.article_map
+    assert amap.summary.startswith("本意见共 7 项：")
+    by_label = {u.label: u for u in amap.units}
+    # 一（一） is the law's 第三条 second paragraph word for word under its own heading 指导思想 (4
+    # of 90 characters); 二（三） is the law's 第五条 first sentence (42 characters) under a heading
+    # of its own (压实企业主体责任。, 9): 细化; 一（二） and the two numbered tasks are the city's
+    # own; 三 repeats the notice's 压实…检查.
+    assert by_label["一（一）"].cls == "copied" and by_label["一（一）"].provisions[0].article == "第三条"
+    assert by_label["二（三）"].cls == "refined" and by_label["二（三）"].provisions[0].article == "第五条"
+    assert {by_label[k].cls for k in ("一（二）", "二（三）1", "二（三）2")} == {"new"}
+    assert by_label["三"].cls in ("copied", "refined") and by_label["三"].provisions[0].title == NOTICE_TITLE
