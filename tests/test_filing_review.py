@@ -199,7 +199,7 @@ def checked(tmp_path):
 
 
 def test_run_record_in_the_json_report(checked):
-    laws, db, draft, report = checked
+    _laws, _db, draft, report = checked
     (entry,) = json.loads(report.read_text(encoding="utf-8"))
     record = entry["run_record"]
     import hashlib
@@ -211,7 +211,7 @@ def test_run_record_in_the_json_report(checked):
 
 
 def test_verify_says_identical(checked, capsys):
-    laws, db, draft, report = checked
+    _laws, db, draft, report = checked
     capsys.readouterr()
     assert main(["verify", str(report), str(draft), "--db", str(db)]) == 0
     out = capsys.readouterr().out
@@ -236,7 +236,7 @@ def test_verify_says_what_changed_in_the_index(checked, capsys):
 
 
 def test_verify_says_when_the_draft_changed(checked, capsys):
-    laws, db, draft, report = checked
+    _laws, db, draft, report = checked
     draft.write_text(draft.read_text(encoding="utf-8").replace("首都", "本市"), encoding="utf-8")
     capsys.readouterr()
     assert main(["verify", str(report), str(draft), "--db", str(db)]) == 1
