@@ -163,8 +163,8 @@ def split_units(text: str, exclude: Sequence[tuple[int, int]] = ()) -> tuple[lis
     articles = split_articles(text)
     if articles:
         units, word = [Unit(a.label, a.start, a.start + len(a.label), a.end) for a in articles], "条"
-    else:
-        lines = line_spans(text)
+    else:  # the title is the first line that is not a format element (the 版头 comes first)
+        lines = [(a, b) for a, b in line_spans(text) if not any(x <= a and b <= y for x, y in exclude)]
         units, word = _numbered_units(text, lines), "项"
         if not units:
             units, word = [Unit("", a, a, b) for a, b in lines[1:]], "段"
@@ -318,9 +318,11 @@ def classify(matched_share: float, coverage: float = 0.0) -> str:
     return "new"
 
 
-def doc_word(text: str) -> str:
-    """What the document calls itself (本办法, 本条例, 本意见), from its title line; else 文件."""
-    title = next((line.strip().lstrip("#").strip() for line in text.split("\n") if line.strip()), "")
+def doc_word(text: str, exclude: Sequence[tuple[int, int]] = ()) -> str:
+    """What the document calls itself (本办法, 本条例, 本意见), from its title line (the first line
+    not inside an ``exclude`` span: the 版头 comes before the title); else 文件."""
+    lines = [(a, b) for a, b in line_spans(text) if not any(x <= a and b <= y for x, y in exclude)]
+    title = text[lines[0][0] : lines[0][1]].strip().lstrip("#").strip() if lines else ""
     title = re.sub(r"[（(](草案|征求意见稿|送审稿|试行|修订稿?)[）)]\s*$", "", title)
     for word in _DOC_WORDS:
         if title.endswith(word):
@@ -444,7 +446,7 @@ def build_article_map(
             cls = "new"
         added = _runs(body[u.body : u.end] & ~matched[u.body : u.end], u.body, text)
         mapped.append(MappedUnit(u.label, u.start, u.end, chars, hits, cls, tuple(provisions), tuple(added)))
-    return ArticleMap(doc_word(text), word, tuple(mapped))
+    return ArticleMap(doc_word(text, exclude), word, tuple(mapped))
 
 
 def _provision(

@@ -447,6 +447,7 @@ def test_format_elements_greyed_and_counted_out():
     greyed = re.findall(r'<span class="fmt" data-kind="([^"]+)"[^>]*>(.*?)</span>', html)
     assert ("发文字号", "石政文〔2024〕3号") in greyed and ("成文日期", "2024年5月20日") in greyed
     assert "\n".join(page.draft_lines) == report.text  # greyed, not left out of the page
+    assert report.article_map.summary.startswith("本条例共")  # the title, not the 版头 line above it
 
 
 def test_run_record_section():
