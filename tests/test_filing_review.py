@@ -294,3 +294,36 @@ def test_policy_document_units_are_its_numbered_paragraphs():
     assert by_label["二（三）"].cls == "refined" and by_label["二（三）"].provisions[0].article == "第五条"
     assert {by_label[k].cls for k in ("一（二）", "二（三）1", "二（三）2")} == {"new"}
     assert by_label["三"].cls in ("copied", "refined") and by_label["三"].provisions[0].title == NOTICE_TITLE
+
+
+# ---------------------------------------------------------------------------------------------
+# The JSON form: every field is documented in the README's schema section
+
+
+def _keys(value, prefix=""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield prefix + k
+            if k not in ("scheme", "align", "counts"):  # parameter names, listed by the code itself
+                yield from _keys(v, prefix + k + ".")
+    elif isinstance(value, list) and value:
+        yield from _keys(value[0], prefix)
+
+
+def test_every_json_field_is_documented_in_the_readme():
+    from dupcheck.report import SCHEMA_VERSION
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### JSON schema")
+    section = readme[start : readme.index("\n## ", start)]
+    assert f"schema {SCHEMA_VERSION})" in section.splitlines()[0] and f'"schema": {SCHEMA_VERSION}' in section
+    text = HEAD + (DATA / "beijing-assembly-law.md").read_text(encoding="utf-8") + TAIL
+    with Index.open(":memory:") as index:
+        index.add_texts([("law.md", (DATA / "assembly-law(2009-08-27).md").read_text(encoding="utf-8"), None)])
+        entry = index.check_text(text).to_dict()
+    keys = set(_keys(entry))
+    assert {"article_map.units.provisions.coverage", "format_elements.elements.kind", "run_record.index_digest"} <= keys
+    missing = sorted(
+        k for k in keys if f"`{k.rsplit('.', 1)[-1]}`" not in section and f'"{k.rsplit(".", 1)[-1]}"' not in section
+    )
+    assert missing == []
