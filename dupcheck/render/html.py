@@ -24,21 +24,11 @@ import json
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from dupcheck import __version__
-from dupcheck.articlemap import (
-    CLASS_LABELS,
-    COPIED_MIN_MATCHED_SHARE,
-    REFINED_MIN_COVERAGE,
-    REFINED_MIN_MATCHED_SHARE,
-    MappedUnit,
-    Provision,
-    additions,
-    additions_text,
-    exact13_note,
-)
 from dupcheck.render.common import (
     ReportArticles,
     article_rows,
@@ -53,6 +43,9 @@ from dupcheck.render.common import (
 )
 from dupcheck.report import Report
 from dupcheck.versions import STATUS_LABELS
+
+if TYPE_CHECKING:  # the article map is imported when a page is rendered, not when the CLI starts
+    from dupcheck.articlemap import MappedUnit, Provision
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("dupcheck.render", "templates"),
@@ -79,6 +72,8 @@ class Piece:
 
 def render_html(report: Report, *, corpus_name: str) -> str:
     """The report as one self-contained HTML page (a ``str``; write it as UTF-8)."""
+    from dupcheck.articlemap import COPIED_MIN_MATCHED_SHARE, REFINED_MIN_COVERAGE, REFINED_MIN_MATCHED_SHARE
+
     articles = ReportArticles(report)
     sources = sorted(report.sources, key=lambda s: (-s.rate, -s.copied_chars, s.id))
     amap = report.article_map if report.article_map is not None and report.article_map.units else None
@@ -125,6 +120,8 @@ def _version(s) -> str:
 
 
 def _exact13(report: Report) -> str:
+    from dupcheck.articlemap import exact13_note
+
     if report.exact13_rate is None:
         return ""
     return (
@@ -164,6 +161,8 @@ def _unit_anchor(number: int, source_id: int) -> str:
 
 
 def _unit_rows(report: Report) -> list[UnitRow]:
+    from dupcheck.articlemap import CLASS_LABELS
+
     assert report.article_map is not None
     rows = []
     for n, u in enumerate(report.article_map.units, 1):
@@ -177,12 +176,16 @@ def _unit_rows(report: Report) -> list[UnitRow]:
 
 
 def _added(report: Report) -> list[tuple[MappedUnit, list[str]]]:
+    from dupcheck.articlemap import additions
+
     assert report.article_map is not None
     return additions(report.article_map, report.text)
 
 
 def _added_href(report: Report) -> str:
     """The added text as a ``data:`` URI (percent-encoded UTF-8: safe in an attribute, no network)."""
+    from dupcheck.articlemap import additions_text
+
     assert report.article_map is not None
     body = additions_text(report.article_map, report.text, title=PurePath(report.path).name)
     return "data:text/plain;charset=utf-8," + urllib.parse.quote(body)
@@ -199,6 +202,8 @@ class SourcePair:
 
 def _by_source(report: Report) -> list[tuple[int, str, list[SourcePair]]]:
     """全文对照: per source, each draft unit it explains beside the provisions it follows."""
+    from dupcheck.articlemap import CLASS_LABELS
+
     assert report.article_map is not None
     numbers = {id(u): n for n, u in enumerate(report.article_map.units, 1)}
     out = []
