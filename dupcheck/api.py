@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from dupcheck import __version__, pool
 from dupcheck.align import AlignParams
 from dupcheck.articlemap import review
-from dupcheck.corpus import corpus_items, is_corpus_file
+from dupcheck.corpus import is_corpus_file, read_corpus
 from dupcheck.credit import Source, find_passages
 from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
 from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path, read_document_bytes
@@ -48,6 +48,7 @@ from dupcheck.versions import (
     in_force,
     one_version_each,
     read_metadata_csv,
+    store_corpus_metadata,
     store_metadata,
     versions,
 )
@@ -233,7 +234,13 @@ class Index:
         ``root`` may also be a corpus file (``.jsonl``, ``.jsonl.xz``, ``.jsonl.gz``): its records
         are added as :meth:`add_texts` does."""
         if is_corpus_file(root):
-            return self.add_texts(corpus_items(root), progress=progress, workers=workers)
+            records = list(read_corpus(root))
+            with self.store.transaction():  # the texts and their version fields land together
+                result = self.add_texts(
+                    ((r["path"], r["text"], r.get("title")) for r in records), progress=progress, workers=workers
+                )
+                store_corpus_metadata(self.store, records)
+            return result
         paths = [str(p) for p in find_documents(root)]
         metadata = read_metadata_csv(os.fspath(root))  # metadata.csv beside the files: versions (dupcheck/versions.py)
         with self.store.transaction():

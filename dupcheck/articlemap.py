@@ -17,9 +17,12 @@ answers that from a finished :class:`~dupcheck.report.Report`, without re-aligni
   照搬 ``copied`` — at least :data:`COPIED_MIN_MATCHED_SHARE` of it repeats a superior
   provision; 细化 ``refined`` — at least :data:`REFINED_MIN_MATCHED_SHARE`, the rest is the
   drafter's (its share is ``added_share``); 新增 ``new`` — less than that: no counterpart.
-- **Provisions followed**: the source documents and articles the unit's passages come from
-  (:func:`dupcheck.render.common.article_rows`), each with its offsets in the source text and
-  the source characters the unit leaves out, so a renderer can show the pair side by side.
+- **Provisions followed**: the source articles the unit's matched characters fall in (a
+  passage running over two source articles names both), each with its offsets in the source
+  text, the source characters the unit leaves out and its ``coverage`` (the share of the
+  provision, or of its best paragraph, the unit repeats), so a renderer can show the pair side
+  by side. A unit no passage reaches is compared with the articles of the report's sources
+  (:data:`COUNTERPART_RUN`): a purpose clause restating the law's is 细化, not 新增.
 
 Pure: takes a report (strings, passages), returns frozen values. Offsets are ``str`` indices.
 """
@@ -33,8 +36,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dupcheck.articles import Article, line_spans, split_articles
-from dupcheck.normalize import nonspace_mask
-from dupcheck.render.common import ReportArticles, article_rows, char_alignment
+from dupcheck.normalize import fold, nonspace_mask
+from dupcheck.render.common import ReportArticles, char_alignment
 from dupcheck.report import Report
 
 COPIED_MIN_MATCHED_SHARE = 0.85
@@ -42,13 +45,36 @@ COPIED_MIN_MATCHED_SHARE = 0.85
 swapped issuer, a connective, a renumbered cross-reference: nothing of substance)."""
 
 REFINED_MIN_MATCHED_SHARE = 0.40
-"""细化: at least 30% (and less than 85%) repeats a superior provision; the drafter added or
-changed the rest. Below 40% a unit is 新增: shared topic words (举行集会、游行、示威) and legal
-formulas (依法追究法律责任) are not a counterpart."""
+"""细化: at least 40% (and less than 85%) repeats a superior provision; the drafter added or
+changed the rest. Below 40% a unit is 新增 unless it contains most of one provision
+(:data:`REFINED_MIN_COVERAGE`): shared topic words (举行集会、游行、示威) and legal formulas
+(依法追究法律责任) are not a counterpart."""
+
+REFINED_MIN_COVERAGE = 0.50
+"""细化 too: a unit that repeats at least half of one superior provision, or of one paragraph (款)
+of it, and at least :data:`MIN_COUNTERPART_CHARS` characters, follows it however much it adds (a
+fund-source list that keeps the law's items and adds clauses of its own). Counted on the
+provision's characters, its label left out."""
+
+MIN_COUNTERPART_CHARS = 16
+"""The coverage rule and the counterpart search need at least this many repeated characters (a
+two-sentence provision such as 本法自公布之日起施行 is not followed by a unit that repeats it)."""
+
+COUNTERPART_RUN = 6
+"""A unit that no passage reaches (passages need longer runs, :class:`dupcheck.align.AlignParams`,
+so that purpose clauses of unrelated documents do not count as copying) is compared with the
+articles of the report's sources, the documents the draft already copies: runs of at least this
+many consecutive characters in common are its counterpart when they reach the share or the
+coverage rule. This finds a purpose clause (立法目的) restating the law's, which the copy rate
+rightly does not count."""
+
+COUNTERPART_CANDIDATES = 3
+"""Source articles compared per source (those sharing most 6-character runs with the unit)."""
 
 MIN_PROVISION_CHARS = 8
 """A source article is listed for a unit only when at least this many of the unit's characters
-come from it (a passage running a few characters over a unit boundary is not a provision)."""
+come from it (a passage running a few characters over a unit boundary is not a provision), and,
+under :data:`MIN_COUNTERPART_CHARS`, a quarter of what its main provision gives."""
 
 MIN_ADDED_RUN_CHARS = 4
 """In the "what the draft adds" text, runs of added characters inside a 细化 unit shorter than
@@ -67,6 +93,7 @@ _LEVELS = (
     re.compile(rf"{_INDENT}([（(][0-9０-９]{{1,2}}[）)])"),
 )
 _HEADING_MAX_CHARS = 30
+_HEADING_LINE = re.compile(r"[ \t\u3000]*(#+\s|第[一二三四五六七八九十百零〇0-9]+[编章节](\s|$))")
 _SENTENCE_END = re.compile("[。；;！!？?]")
 _DOC_WORDS = (
     "实施办法",
@@ -136,8 +163,8 @@ def split_units(text: str, exclude: Sequence[tuple[int, int]] = ()) -> tuple[lis
     articles = split_articles(text)
     if articles:
         units, word = [Unit(a.label, a.start, a.start + len(a.label), a.end) for a in articles], "条"
-    else:
-        lines = line_spans(text)
+    else:  # the title is the first line that is not a format element (the 版头 comes first)
+        lines = [(a, b) for a, b in line_spans(text) if not any(x <= a and b <= y for x, y in exclude)]
         units, word = _numbered_units(text, lines), "项"
         if not units:
             units, word = [Unit("", a, a, b) for a, b in lines[1:]], "段"
@@ -178,6 +205,7 @@ class Provision:
     similarity: float  # of the passage that copies most of it
     passages: tuple[int, ...]  # 1-based passage numbers
     omitted: tuple[tuple[int, int], ...]  # source offsets of runs the unit does not repeat
+    coverage: float = 0.0  # share of the provision's (or its best paragraph's) characters the unit repeats
 
     def to_dict(self) -> dict:
         return {
@@ -191,6 +219,7 @@ class Provision:
             "similarity": round(self.similarity, 4),
             "passages": list(self.passages),
             "omitted": [list(s) for s in self.omitted],
+            "coverage": round(self.coverage, 4),
         }
 
 
@@ -270,23 +299,30 @@ class ArticleMap:
             "thresholds": {
                 "copied_min_matched_share": COPIED_MIN_MATCHED_SHARE,
                 "refined_min_matched_share": REFINED_MIN_MATCHED_SHARE,
+                "refined_min_coverage": REFINED_MIN_COVERAGE,
+                "min_counterpart_chars": MIN_COUNTERPART_CHARS,
+                "counterpart_run": COUNTERPART_RUN,
             },
             "units": [u.to_dict() for u in self.units],
         }
 
 
-def classify(matched_share: float) -> str:
-    """照搬 / 细化 / 新增 from the share of a unit's characters that repeat a superior provision."""
+def classify(matched_share: float, coverage: float = 0.0) -> str:
+    """照搬 / 细化 / 新增 from the share of a unit's characters that repeat a superior provision
+    and the largest share of one superior provision (of at least :data:`MIN_COUNTERPART_CHARS`
+    repeated characters) that the unit repeats."""
     if matched_share >= COPIED_MIN_MATCHED_SHARE:
         return "copied"
-    if matched_share >= REFINED_MIN_MATCHED_SHARE:
+    if matched_share >= REFINED_MIN_MATCHED_SHARE or coverage >= REFINED_MIN_COVERAGE:
         return "refined"
     return "new"
 
 
-def doc_word(text: str) -> str:
-    """What the document calls itself (本办法, 本条例, 本意见), from its title line; else 文件."""
-    title = next((line.strip().lstrip("#").strip() for line in text.split("\n") if line.strip()), "")
+def doc_word(text: str, exclude: Sequence[tuple[int, int]] = ()) -> str:
+    """What the document calls itself (本办法, 本条例, 本意见), from its title line (the first line
+    not inside an ``exclude`` span: the 版头 comes before the title); else 文件."""
+    lines = [(a, b) for a, b in line_spans(text) if not any(x <= a and b <= y for x, y in exclude)]
+    title = text[lines[0][0] : lines[0][1]].strip().lstrip("#").strip() if lines else ""
     title = re.sub(r"[（(](草案|征求意见稿|送审稿|试行|修订稿?)[）)]\s*$", "", title)
     for word in _DOC_WORDS:
         if title.endswith(word):
@@ -307,68 +343,229 @@ def _runs(mask: np.ndarray, offset: int, text: str) -> list[tuple[int, int]]:
     return runs
 
 
+def _matched_pairs(report: Report, ra: ReportArticles, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """The matched characters of a passage as absolute (draft offsets, source offsets) arrays."""
+    alignment = ra.alignment(index)
+    if alignment is None or not alignment.draft_to_source:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    p = report.passages[index]
+    pairs = alignment.draft_to_source
+    draft = np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs)) + p.draft_start
+    source = np.fromiter(pairs.values(), dtype=np.int64, count=len(pairs)) + p.source_start
+    return draft, source
+
+
+class _Sources:
+    """The articles of each source and their bounds as arrays, made once per map."""
+
+    def __init__(self, report: Report, ra: ReportArticles) -> None:
+        self.report, self.ra = report, ra
+        self._bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._grams: dict[int, list[set[str]]] = {}
+
+    def grams(self, source_id: int) -> list[set[str]]:
+        """The :data:`COUNTERPART_RUN`-character runs of each article's body (label left out)."""
+        if source_id not in self._grams:
+            text = self.report.source_texts.get(source_id, "")
+            self._grams[source_id] = [_grams(text[a.start + len(a.label) : a.end]) for a in self.articles(source_id)]
+        return self._grams[source_id]
+
+    def articles(self, source_id: int) -> list[Article]:
+        return self.ra.source_articles(source_id)
+
+    def article_index(self, source_id: int, offsets: np.ndarray) -> np.ndarray:
+        """For each source offset, the index of the article holding it, -1 outside every article."""
+        if source_id not in self._bounds:
+            arts = self.articles(source_id)
+            self._bounds[source_id] = (
+                np.array([a.start for a in arts], dtype=np.int64),
+                np.array([a.end for a in arts], dtype=np.int64),
+            )
+        starts, ends = self._bounds[source_id]
+        if not len(starts):
+            return np.full(len(offsets), -1, dtype=np.int64)
+        k = np.searchsorted(starts, offsets, "right") - 1
+        inside = (k >= 0) & (offsets < ends[np.maximum(k, 0)])
+        return np.where(inside, k, -1)
+
+
 def build_article_map(
     report: Report, *, exclude: Sequence[tuple[int, int]] = (), articles: ReportArticles | None = None
 ) -> ArticleMap:
     """Classify every unit of ``report``'s draft (``exclude``: format-element spans, not counted)."""
     text = report.text
     ra = articles or ReportArticles(report)
+    sources = _Sources(report, ra)
     units, word = split_units(text, exclude)
     counted = nonspace_mask(text)
     for a, b in exclude:
         counted[a:b] = False
-    matched = np.zeros(len(text), dtype=bool)
-    for i, p in enumerate(report.passages):
-        alignment = ra.alignment(i)
-        if alignment is None:
-            continue
-        changed = np.fromiter(alignment.draft_changed, dtype=bool, count=len(alignment.draft_changed))
-        matched[p.draft_start : p.draft_end] |= ~changed
-    matched &= counted
-    rows = article_rows(report, ra, units=[Article(text[u.start : u.body], u.start, u.end) for u in units])
-    paths = {s.id: s.path for s in report.sources}
+    pairs = [_matched_pairs(report, ra, i) for i in range(len(report.passages))]
+    titles = {s.id: (s.title, s.path) for s in report.sources}
     mapped = []
-    for u, row in zip(units, rows, strict=True):
-        chars = int(counted[u.body : u.end].sum())
-        hits = int(matched[u.body : u.end].sum())
+    for u in units:
+        body = np.zeros(len(text), dtype=bool)
+        body[u.body : u.end] = counted[u.body : u.end]
+        matched = np.zeros(len(text), dtype=bool)
+        groups: dict[tuple[int, int], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        for i, p in enumerate(report.passages):
+            if p.draft_end <= u.body or p.draft_start >= u.end:
+                continue
+            draft_at, source_at = pairs[i]
+            keep = body[draft_at]
+            draft_at, source_at = draft_at[keep], source_at[keep]
+            if not len(draft_at):
+                continue
+            matched[draft_at] = True
+            art = sources.article_index(p.source_id, source_at)
+            for k in np.unique(art):
+                sel = art == k
+                groups.setdefault((p.source_id, int(k)), []).append((i, draft_at[sel], source_at[sel]))
         provisions = []
-        for m in row.matches:
-            if m.chars >= MIN_PROVISION_CHARS:
-                provisions.append(_provision(report, ra, u, m, paths.get(m.source_id, "")))
+        for (source_id, k), parts in groups.items():
+            chars = len(np.unique(np.concatenate([d for _, d, _ in parts])))
+            if chars >= MIN_PROVISION_CHARS:
+                provisions.append(_provision(report, sources, titles, source_id, k, parts, chars))
+        hits = int(matched[u.body : u.end].sum())
+        if not provisions:  # no passage: a counterpart below the passage rules (see COUNTERPART_RUN)
+            found = _counterpart(report, sources, titles, u, body)
+            if found is not None:
+                provision, found_at = found
+                provisions.append(provision)
+                matched[found_at] = True
+                hits = len(found_at)
+        top = max((v.chars for v in provisions), default=0)
+        # An alignment edge that lands a few characters in the next article is not a provision.
+        provisions = [v for v in provisions if v.chars >= MIN_COUNTERPART_CHARS or v.chars * 4 >= top]
+        provisions.sort(key=lambda v: (-v.chars, v.source_id, v.source_start))
+        chars = int(body.sum())
         share = hits / chars if chars else 0.0
-        cls = classify(share) if provisions else "new"
-        added = _runs(counted[u.body : u.end] & ~matched[u.body : u.end], u.body, text)
+        cls = classify(share, max((v.coverage for v in provisions if v.chars >= MIN_COUNTERPART_CHARS), default=0.0))
+        if not provisions:
+            cls = "new"
+        added = _runs(body[u.body : u.end] & ~matched[u.body : u.end], u.body, text)
         mapped.append(MappedUnit(u.label, u.start, u.end, chars, hits, cls, tuple(provisions), tuple(added)))
-    return ArticleMap(doc_word(text), word, tuple(mapped))
+    return ArticleMap(doc_word(text, exclude), word, tuple(mapped))
 
 
-def _provision(report: Report, ra: ReportArticles, u: Unit, m, path: str) -> Provision:
-    source_text = report.source_texts.get(m.source_id, "")
-    span = None
-    for n in m.passages:
-        article = ra.source_article(n - 1, u.start, u.end)
-        if article is not None and article.label == m.source_article:
-            span = (article.start, article.end)
-            break
-    if span is None:  # no articles in the source: the runs the unit's passages copy
-        ps = [report.passages[n - 1] for n in m.passages]
-        span = (min(p.source_start for p in ps), max(p.source_end for p in ps))
-    omitted: tuple[tuple[int, int], ...] = ()
-    if source_text:
-        alignment = char_alignment(report.text[u.start : u.end], source_text[span[0] : span[1]])
-        changed = np.fromiter(alignment.source_changed, dtype=bool, count=len(alignment.source_changed))
-        omitted = tuple(_runs(changed, span[0], source_text))
+def _provision(
+    report: Report,
+    sources: _Sources,
+    titles: Mapping[int, tuple[str, str]],
+    source_id: int,
+    k: int,
+    parts: list[tuple[int, np.ndarray, np.ndarray]],
+    chars: int,
+) -> Provision:
+    """A provision from the passages' matched characters that fall in source article ``k``
+    (``-1``: outside every article, the provision is the run they copy)."""
+    source_text = report.source_texts.get(source_id, "")
+    at = np.unique(np.concatenate([s for _, _, s in parts]))
+    if k >= 0:
+        article = sources.articles(source_id)[k]
+        end = article.end
+        for a, b in reversed(line_spans(source_text[article.start : article.end])[1:]):
+            if not _HEADING_LINE.match(source_text, article.start + a, article.start + b):
+                break
+            end = article.start + a  # a chapter heading (## 第二章 …) after the article's last paragraph
+        while end > article.start and source_text[end - 1].isspace():
+            end -= 1
+        label, span, body_start = article.label, (article.start, end), article.start + len(article.label)
+    else:
+        label, span = "", (int(at.min()), int(at.max()) + 1)
+        body_start = span[0]
+    mask = nonspace_mask(source_text[span[0] : span[1]]) if source_text else np.zeros(0, dtype=bool)
+    mask[: body_start - span[0]] = False  # the article's label is not content
+    total = int(mask.sum())
+    seen = np.zeros(len(mask), dtype=bool)
+    seen[at[(at >= span[0]) & (at < span[1])] - span[0]] = True
+    coverage = float((seen & mask).sum() / total) if total else 0.0
+    if k >= 0:  # or of one of its paragraphs (款): a unit may follow one paragraph of a long article
+        for a, b in line_spans(source_text[span[0] : span[1]]):
+            n = int(mask[a:b].sum())
+            if n and int((seen[a:b] & mask[a:b]).sum()) >= MIN_COUNTERPART_CHARS:
+                coverage = max(coverage, float((seen[a:b] & mask[a:b]).sum() / n))
+    omitted = tuple(_runs(mask & ~seen, span[0], source_text)) if source_text else ()
+    best = max(parts, key=lambda t: (len(t[1]), -t[0]))[0]
+    title, path = titles.get(source_id, (f"#{source_id}", ""))
     return Provision(
-        m.source_id,
-        m.source_title,
+        source_id,
+        title,
         path,
-        m.source_article,
+        label,
         span[0],
         span[1],
-        m.chars,
-        m.similarity,
-        m.passages,
+        chars,
+        report.passages[best].similarity,
+        tuple(sorted({i + 1 for i, _, _ in parts})),
         omitted,
+        coverage,
+    )
+
+
+def _counterpart(
+    report: Report, sources: _Sources, titles: Mapping[int, tuple[str, str]], u: Unit, body: np.ndarray
+) -> tuple[Provision, np.ndarray] | None:
+    """For a unit no passage reaches: the source article (of the report's sources, the
+    documents the draft copies) sharing the most characters with it in common runs of at least
+    :data:`COUNTERPART_RUN`, when those make it a counterpart (:func:`classify`); else ``None``.
+    Returns the provision and the draft offsets of the shared characters."""
+    text = report.text
+    unit_text = text[u.body : u.end]
+    unit_grams = _grams(unit_text)
+    if not unit_grams:
+        return None
+    best: tuple[int, int, int, np.ndarray, np.ndarray] | None = None  # (chars, -source id, k, draft, source)
+    for s in report.sources:
+        source_text = report.source_texts.get(s.id)
+        if not source_text:
+            continue
+        arts = sources.articles(s.id)
+        shared = [(len(unit_grams & grams), k) for k, grams in enumerate(sources.grams(s.id))]
+        for n, k in sorted(shared, reverse=True)[:COUNTERPART_CANDIDATES]:
+            if not n:
+                break
+            a = arts[k]
+            lo = a.start + len(a.label)
+            draft_at, source_at = _common_runs(unit_text, source_text[lo : a.end])
+            draft_at, source_at = draft_at + u.body, source_at + lo
+            keep = body[draft_at]
+            draft_at, source_at = draft_at[keep], source_at[keep]
+            if best is None or (len(draft_at), -s.id) > (best[0], best[1]):
+                best = (len(draft_at), -s.id, k, draft_at, source_at)
+    if best is None or best[0] < MIN_COUNTERPART_CHARS:
+        return None
+    chars, neg_id, k, draft_at, source_at = best
+    provision = _provision(report, sources, titles, -neg_id, k, [(-1, draft_at, source_at)], chars)
+    provision = replace(provision, passages=(), similarity=0.0)
+    share = chars / int(body.sum())
+    if classify(share, provision.coverage) == "new":
+        return None
+    return provision, draft_at
+
+
+def _grams(text: str) -> set[str]:
+    key = "".join(fold(text).split())
+    return {key[i : i + COUNTERPART_RUN] for i in range(len(key) - COUNTERPART_RUN + 1)}
+
+
+def _common_runs(draft: str, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (into ``draft``, into ``source``) of the characters the two share in runs of at
+    least :data:`COUNTERPART_RUN` consecutive non-space characters of an LCS alignment."""
+    alignment = char_alignment(draft, source)
+    d_rank = {pos: n for n, pos in enumerate(np.flatnonzero(nonspace_mask(draft)).tolist())}
+    s_rank = {pos: n for n, pos in enumerate(np.flatnonzero(nonspace_mask(source)).tolist())}
+    runs: list[list[tuple[int, int]]] = []
+    for d, s in sorted(alignment.draft_to_source.items()):
+        if runs and d_rank[d] == d_rank[runs[-1][-1][0]] + 1 and s_rank[s] == s_rank[runs[-1][-1][1]] + 1:
+            runs[-1].append((d, s))
+        else:
+            runs.append([(d, s)])
+    kept = [pair for run in runs if len(run) >= COUNTERPART_RUN for pair in run]
+    return (
+        np.array([d for d, _ in kept], dtype=np.int64),
+        np.array([s for _, s in kept], dtype=np.int64),
     )
 
 

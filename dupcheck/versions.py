@@ -178,15 +178,44 @@ def one_version_each(
 ) -> tuple[list, dict[int, list[int]]]:
     """Passages with one version per document: when several versions of one document matched,
     the others are dropped and the passages found again without them (so what they explained
-    is credited to the kept version). Returns the passages and ``{kept id: [other ids]}``."""
-    from dupcheck.credit import find_passages
+    is credited to the kept version). Returns the passages and ``{kept id: [other ids]}``.
+
+    A candidate version of a document one of whose versions has passages counts as matching
+    even with no passage of its own: credit gives each character to one source, so the second
+    of two near-identical versions rarely keeps any. If the version in force then explains
+    nothing of the draft on its own, the best-matching version is kept instead."""
+
+    def group(doc_id: int) -> str:
+        v = all_versions.get(doc_id)
+        return v.group if v else f"#{doc_id}"
 
     matched: dict[int, int] = {}
     for p in passages:
         matched[p.source_id] = matched.get(p.source_id, 0) + p.chars
+    hit = {group(d) for d in matched}
+    for s in sources:
+        if s.id not in matched and group(s.id) in hit:
+            matched[s.id] = 0
     chosen = choose(matched, all_versions, as_of)
-    dropped = {d for others in chosen.values() for d in others}
-    if not dropped:
+    if not any(chosen.values()):
         return passages, {}
-    kept = [s for s in sources if s.id not in dropped]
-    return find_passages(text, key, kept, params), {k: v for k, v in chosen.items() if v}
+    found = _without(chosen, text, key, sources, params)
+    explained = {p.source_id for p in found}
+    fallback = {}
+    for keep, others in chosen.items():
+        best = max([keep, *others], key=lambda d: (matched[d], -d))
+        if keep in explained or best == keep:
+            fallback[keep] = others
+        else:
+            fallback[best] = sorted(d for d in [keep, *others] if d != best)
+    if fallback != chosen:
+        chosen, found = fallback, _without(fallback, text, key, sources, params)
+    return found, {k: v for k, v in chosen.items() if v}
+
+
+def _without(chosen: dict[int, list[int]], text: str, key, sources: list, params) -> list:
+    """The passages found again without the versions ``chosen`` drops."""
+    from dupcheck.credit import find_passages
+
+    dropped = {d for others in chosen.values() for d in others}
+    return find_passages(text, key, [s for s in sources if s.id not in dropped], params)

@@ -353,3 +353,46 @@ def test_characters_xml_cannot_hold_keep_the_offsets(tmp_path):
     assert [p.text for p in document.paragraphs] == ["第一条 　甲乙丙丁 戊己庚辛。"]
     (comment,) = document.comments
     assert comment_ranges(document)[comment.comment_id] == "甲乙丙丁 戊己庚辛"
+
+
+# ---------------------------------------------------------------------------------------------
+# The filing review: the class of each unit as a comment, the summary and exact-13 lines
+
+
+def test_each_unit_gets_its_class_as_a_comment_and_the_title_the_summary(tmp_path):
+    from dupcheck.articlemap import review
+
+    report = dataclasses.replace(review(canonical_report()), exact13_rate=0.5)
+    draft = tmp_path / "草案.txt"
+    draft.write_text(DRAFT, encoding="utf-8")
+    document = docx.Document(str(annotate_docx(report, tmp_path / "out.docx", draft_path=draft)))
+    texts = [c.text for c in document.comments]
+    amap = report.article_map
+    summary = f"dupcheck 条文对照：{amap.summary}"
+    assert sum(summary in t for t in texts) == 1 and any("按连续13字相同规则：50.0%" in t for t in texts)
+    units = [t for t in texts if t.startswith("第") and "：" in t and "片段" not in t]
+    assert units == [
+        "第一条：细化（新增 51%）——上位法：中华人民共和国安全生产法 第一条（37 字）",
+        "第二条：新增——上位法中没有对应条文",
+        "第三条：照搬——上位法：中华人民共和国安全生产法 第三条（53 字）",
+        "第四条：照搬——上位法：中华人民共和国安全生产法 第五条（63 字）",
+        f"第五条：细化（新增 35%）——上位法：{NOTICE_TITLE}（28 字）",
+    ]
+    # Each unit comment sits on the article's label; the passage comments are still there, and
+    # the document's text is the checked text, one paragraph per line.
+    assert len(texts) == 1 + len(amap.units) + len(report.passages)
+    assert [p.text for p in document.paragraphs] == DRAFT.split("\n")
+    header = "\n".join(p.text for p in document.sections[0].header.paragraphs)
+    assert summary in header and "按连续13字相同规则" in header
+    check_annotations(document, report, generated=True)
+
+
+def test_a_formatted_docx_keeps_its_text_with_the_unit_comments(tmp_path):
+    from dupcheck.articlemap import review
+
+    draft = make_formatted_docx(tmp_path / "草案.docx")
+    report = review(formatted_report(draft))
+    after = docx.Document(str(annotate_docx(report, tmp_path / "out.docx", draft_path=draft)))
+    assert docx_text(after) == FORMATTED_TEXT
+    labels = [c.text.split("：")[0] for c in after.comments if not c.text.startswith(("片段", "dupcheck", "按连续"))]
+    assert labels == [u.label for u in report.article_map.units]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import html as html_lib
+import json
 import logging
+import os
 import re
 import shutil
 import subprocess
 import unicodedata
+import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from dupcheck.render import render_html
-from tests.reportfixtures import LAW_ID, LAW_TITLE, NOTICE_TITLE, build_report, canonical_report
+from tests.reportfixtures import DRAFT, LAW, LAW_ID, LAW_TITLE, NOTICE, NOTICE_TITLE, build_report, canonical_report
 
 
 class Page(HTMLParser):
@@ -190,6 +194,9 @@ def test_self_contained_and_print_ready(html):
     page = Page(html)
     assert not page.tags & {"script", "link", "img", "iframe", "object", "embed"}
     assert all(h.startswith("#") for h in page.hrefs)
+    reviewed = Page(_reviewed_html())
+    assert all(h.startswith(("#", "data:text/plain;charset=utf-8,")) for h in reviewed.hrefs)
+    assert not reviewed.tags & {"script", "link", "img", "iframe", "object", "embed"}
     assert "url(" not in html and "@import" not in html and "http://" not in html and "https://" not in html
     assert "print-color-adjust: exact" in html and "@media print" in html
 
@@ -317,3 +324,162 @@ def test_in_headless_chromium(tmp_path, report, html):
         if not c.isspace() and not any(d == c or "\u2e80" <= d <= "\u2eff" for d in section)
     ]
     assert missing == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The filing review (issue 14): article map, what the draft adds, 全文对照, exact-13, format
+# elements, run record — from a real check of the canonical draft against its two sources.
+
+HEAD = "石狮市人民政府文件\n石政文〔2024〕3号\n"
+TAIL = "石狮市人民政府\n2024年5月20日\n"
+
+
+def _reviewed_report(text: str = DRAFT):
+    from dupcheck.api import Index
+
+    with Index.open(":memory:") as index:
+        index.add_texts(
+            [("corpus/laws/安全生产法.txt", LAW, LAW_TITLE), ("corpus/notices/安委会通知.txt", NOTICE, NOTICE_TITLE)]
+        )
+        report = index.check_text(text, path="送审稿/某市安全生产条例（草案）.txt")
+    fixed = "2024-05-20T10:30:00+08:00"
+    return dataclasses.replace(
+        report, checked_at=fixed, run_record=dataclasses.replace(report.run_record, checked_at=fixed)
+    )
+
+
+def _mapped():
+    """The canonical report (passages placed by hand) with its article map."""
+    from dupcheck.articlemap import review
+
+    return review(canonical_report())
+
+
+def _reviewed_html(text: str = DRAFT) -> str:
+    return render_html(_reviewed_report(text), corpus_name="省级法规库")
+
+
+def _cells(html: str, table: str) -> dict[str, list[str]]:
+    body = re.search(rf'<table class="{table}">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    out = {}
+    for row in rows[1:]:
+        cells = [
+            html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        out[cells[0]] = cells[1:]
+    return out
+
+
+def test_article_map_table_classes_provisions_and_links():
+    report = _mapped()
+    html = render_html(report, corpus_name="库")
+    page = Page(html)
+    cells = _cells(html, "units")
+    assert list(cells) == ["第一条", "第二条", "第三条", "第四条", "第五条"]
+    # By hand from the passages of reportfixtures: 第一条 keeps the law's purpose (37 of 75
+    # characters) and adds its own basis: 细化, 51% added; 第二条 shares no run of 16: 新增;
+    # 第三条 53 of 56: 照搬; 第四条 is the law's 第五条 word for word: 照搬; 第五条 repeats the
+    # notice's 压实…检查 (28 of 43) and names its own bodies: 细化, 35% added.
+    assert cells["第一条"][0] == "细化（新增 51%）" and "中华人民共和国安全生产法 第一条" in cells["第一条"][2]
+    assert cells["第二条"][0] == "新增" and cells["第二条"][2] == "—"
+    assert cells["第三条"][0] == "照搬" and cells["第三条"][-1] == "53 / 56"
+    assert cells["第四条"][0] == "照搬" and "中华人民共和国安全生产法 第五条" in cells["第四条"][2]
+    assert cells["第五条"][0] == "细化（新增 35%）" and NOTICE_TITLE in cells["第五条"][2]
+    amap = report.article_map
+    for n, u in enumerate(amap.units, 1):  # the figures are the map's, not recomputed
+        assert cells[u.label][-1] == f"{u.matched_chars} / {u.chars}"
+        for p in u.provisions:  # each provision links to its side-by-side diff
+            assert f"u{n}-s{p.source_id}" in page.ids and f"#u{n}-s{p.source_id}" in page.hrefs
+    assert amap.summary in page.sections["summary"]
+    assert amap.summary == "本条例共 5 条：照搬上位法 2 条，细化 2 条，新增 1 条"
+
+
+def test_exact13_line_and_why():
+    report = _reviewed_report()
+    summary = Page(render_html(report, corpus_name="库")).sections["summary"]
+    assert f"按连续13字相同规则：{report.exact13_rate * 100:.1f}%" in summary
+    assert f"dupcheck 总文字复制比：{report.copy_rate * 100:.1f}%" in summary
+    assert "连续13字规则" in summary.split("按连续13字相同规则")[1]  # the one sentence on why
+
+
+def test_what_the_draft_adds_on_the_page_and_as_a_download():
+    from dupcheck.articlemap import additions_text
+
+    report = _mapped()
+    html = render_html(report, corpus_name="库")
+    added = Page(html).sections["added"]
+    assert "第二条" in added and "本市行政区域内生产经营单位的安全生产及其监督管理，适用本条例。" in added
+    assert "根据《中华人民共和国安全生产法》等法律、行政法规，结合本市实际，制定本条例。" in added  # 细化 第一条
+    assert "为了加强安全生产工作" not in added  # the law's words are not the draft's own
+    href = re.search(r'<a class="download" href="([^"]+)" download="([^"]+)"', html)
+    assert href.group(2) == "某市安全生产条例（草案）-新增内容.txt"
+    data = urllib.parse.unquote(html_lib.unescape(href.group(1)).split(",", 1)[1])
+    assert data == additions_text(report.article_map, report.text, title="某市安全生产条例（草案）.txt")
+    assert report.article_map.summary in data and "本市行政区域内生产经营单位" in data
+
+
+def test_one_source_at_a_time_with_differences_marked():
+    report = _mapped()
+    html = render_html(report, corpus_name="库")
+    by_source = Page(html).sections["by-source"]
+    law_at = by_source.index(f"本条例与《{LAW_TITLE}》对照")
+    notice_at = by_source.index(f"本条例与《{NOTICE_TITLE}》对照")
+    assert law_at < notice_at  # the law explains more
+    # The law explains 第一条, 第三条 and 第四条 (units 1, 3, 4); the notice 第五条; nobody 第二条.
+    assert re.findall(rf'id="u(\d)-s{LAW_ID}"', html) == ["1", "3", "4"]
+    assert re.findall(r'id="u(\d)-s12"', html) == ["5"]
+    block = re.search(r'<article class="cmp" id="u1-s\d+">(.*?)</article>', html, re.S).group(1)
+    ins = "".join(re.findall(r"<ins>(.*?)</ins>", block))
+    dels = "".join(re.findall(r"<del>(.*?)</del>", block))
+    assert "结合本市实际" in html_lib.unescape(ins)  # the draft's addition
+    assert "促进经济社会持续健康发展" in html_lib.unescape(dels)  # the law's words it leaves out
+
+
+def test_format_elements_greyed_and_counted_out():
+    report = _reviewed_report(HEAD + DRAFT + TAIL)
+    html = render_html(report, corpus_name="库")
+    page = Page(html)
+    assert (
+        f"公文格式要素 {len(report.format_elements)} 处（{report.format_chars} 字）不计入复制比"
+        in page.sections["summary"]
+    )
+    greyed = re.findall(r'<span class="fmt" data-kind="([^"]+)"[^>]*>(.*?)</span>', html)
+    assert ("发文字号", "石政文〔2024〕3号") in greyed and ("成文日期", "2024年5月20日") in greyed
+    assert "\n".join(page.draft_lines) == report.text  # greyed, not left out of the page
+    assert report.article_map.summary.startswith("本条例共")  # the title, not the 版头 line above it
+
+
+def test_run_record_section():
+    report = _reviewed_report()
+    record = Page(render_html(report, corpus_name="库")).sections["record"]
+    r = report.run_record
+    for expected in (r.draft_sha256, f"{r.draft_bytes} 字节", r.index_digest, r.dupcheck_version, "(UTC+08:00)"):
+        assert expected in record
+    assert "dupcheck verify" in record and json.dumps(r.scheme, ensure_ascii=False, sort_keys=True) in record
+
+
+def test_versions_of_a_source_are_named():
+    report = _reviewed_report()
+    law = next(s for s in report.sources if s.title == LAW_TITLE)
+    versioned = dataclasses.replace(
+        report,
+        sources=tuple(
+            dataclasses.replace(s, effective="2021-09-01", status="in_force", other_versions=("安全生产法(2014).txt",))
+            if s is law
+            else s
+            for s in report.sources
+        ),
+    )
+    sources = Page(render_html(versioned, corpus_name="库")).sections["sources"]
+    assert "2021-09-01 施行 · 现行有效" in sources and "另有 1 个版本相似，未单列：安全生产法(2014).txt" in sources
+
+
+def test_reviewed_html_matches_the_golden_file():
+    """Regenerate with DUPCHECK_UPDATE_GOLDEN=1 after a deliberate change, and review the diff."""
+    golden = Path(__file__).parent / "golden" / "report-review.html"
+    rendered = _reviewed_html(HEAD + DRAFT + TAIL)
+    rendered = re.sub(r"dupcheck [0-9][^ <\"]*", "dupcheck VERSION", rendered)
+    if os.environ.get("DUPCHECK_UPDATE_GOLDEN"):
+        golden.write_text(rendered, encoding="utf-8")
+    assert rendered == golden.read_text(encoding="utf-8")

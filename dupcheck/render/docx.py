@@ -7,6 +7,12 @@ passage boundaries, so only the copied characters are marked. For a .pdf or .txt
 draft file) a new document is written with the checked text, one paragraph per line, and the
 same marks.
 
+With the filing review (``report.article_map``), every unit of the draft (第X条, a numbered
+paragraph) also gets a comment on its label or first line giving its class (照搬 / 细化 with the
+share added / 新增) and the superior provisions it follows, and the first paragraph (the title) a
+comment with the summary line ("本办法共 N 条：照搬上位法 a 条…") and the exact 13-character
+rule's figure; a new document also carries them in its header. The user's text is not changed.
+
 Report offsets refer to the *extracted* text. For a .docx that is :func:`docx_text`: the walk in
 :func:`docx_paragraphs` mirrors ``dupcheck.extract`` (body paragraphs and tables in document
 order, every paragraph of every cell on its own line, merged cells once, empty paragraphs
@@ -143,10 +149,13 @@ def _new_document(report: Report) -> tuple[DocxDocument, list[DocxParagraph]]:
     name = Path(report.path).name or report.path
     document.core_properties.title = f"{name}（查重标注）"
     document.core_properties.author = AUTHOR
-    document.sections[0].header.paragraphs[0].text = (
+    header = document.sections[0].header
+    header.paragraphs[0].text = (
         f"dupcheck 查重标注：{name} · 总文字复制比 {percent(report.copy_rate)} · {verdict(report)}"
         " · 黄色：逐字复制，青色：改写复制"
     )
+    for line in review_lines(report):
+        header.add_paragraph(line)
     # One character for one character, so the report's offsets hold in the new document; every
     # line becomes a paragraph, empty lines too (so this is not the extract walk).
     paragraphs = []
@@ -222,8 +231,57 @@ def _units(p) -> list[tuple[Any, int, int, bool]]:  # lxml elements (w:r)
     return [tuple(u) for u in units]
 
 
+def _unit_anchors(report: Report) -> list[tuple[int, int, str]]:
+    """(start, end, comment) for each unit of the article map: its label (第X条) or first line."""
+    amap = report.article_map
+    if amap is None:
+        return []
+    out = []
+    text = report.text
+    for u in amap.units:
+        if u.label and text.startswith(u.label, u.start):
+            end = u.start + len(u.label)
+        else:
+            line_end = text.find("\n", u.start, u.end)
+            end = u.end if line_end == -1 else line_end
+        if end > u.start:
+            out.append((u.start, end, _unit_comment(u)))
+    return out
+
+
+def _unit_comment(u) -> str:
+    head = f"{u.label or '本段'}：{u.class_label}"
+    if u.cls == "refined":
+        head += f"（新增 {u.added_share * 100:.0f}%）"
+    if not u.provisions:
+        return head + "——上位法中没有对应条文"
+    where = "；".join(f"{p.title}{' ' + p.article if p.article else ''}（{p.chars} 字）" for p in u.provisions)
+    return f"{head}——上位法：{where}"
+
+
+def review_lines(report: Report) -> list[str]:
+    """The summary line and the exact-13 line, as the annotated document states them."""
+    from dupcheck.articlemap import exact13_note
+
+    lines = []
+    if report.article_map is not None and report.article_map.units:
+        lines.append(f"dupcheck 条文对照：{report.article_map.summary}")
+    if report.exact13_rate is not None:
+        lines.append(
+            f"按连续13字相同规则：{percent(report.exact13_rate)}（dupcheck 总文字复制比：{percent(report.copy_rate)}）。"
+            + exact13_note(report.copy_rate, report.exact13_rate, format_chars=report.format_chars)
+        )
+    return lines
+
+
 def _annotate(document: DocxDocument, paragraphs: list[DocxParagraph], report: Report) -> None:
-    cuts = sorted({p.draft_start for p in report.passages} | {p.draft_end for p in report.passages})
+    anchors = _unit_anchors(report)
+    cuts = sorted(
+        {p.draft_start for p in report.passages}
+        | {p.draft_end for p in report.passages}
+        | {a for a, _, _ in anchors}
+        | {b for _, b, _ in anchors}
+    )
     # (start, end, w:r, Paragraph) in report offsets for every run, split so that no run
     # straddles a passage boundary.
     pieces: list[tuple[int, int, Any, Paragraph]] = []
@@ -264,16 +322,31 @@ def _annotate(document: DocxDocument, paragraphs: list[DocxParagraph], report: R
             Run(r, owner).font.highlight_color = HIGHLIGHT.get(p.kind, WD_COLOR_INDEX.YELLOW)
         comments.append((i, runs))
 
+    lines = review_lines(report)
+    if lines and pieces:  # the summary on the first paragraph (the title)
+        first = pieces[0][3]._p
+        _add_comments(document, [(r, owner) for _, _, r, owner in pieces if owner._p is first], "\n".join(lines))
     for i, runs in sorted(comments):
-        text = _comment_text(report, articles, i)
-        # A comment range should not leave its table cell (or enter one): one comment per
-        # stretch of runs in the same container.
-        group: list = []
-        for r, owner in runs:
-            if group and owner._p.getparent() is not group[-1][1]._p.getparent():
-                _add_comment(document, group, text)
-                group = []
-            group.append((r, owner))
+        _add_comments(document, runs, _comment_text(report, articles, i))
+    for a, b, text in anchors:
+        covered = []
+        for s, _e, r, owner in pieces[bisect.bisect_left(starts, a) :]:
+            if s >= b:
+                break
+            covered.append((r, owner))
+        _add_comments(document, covered, text)
+
+
+def _add_comments(document: DocxDocument, runs: list, text: str) -> None:
+    """A comment over ``runs``: one per stretch of runs in the same container, since a comment
+    range should not leave its table cell (or enter one)."""
+    group: list = []
+    for r, owner in runs:
+        if group and owner._p.getparent() is not group[-1][1]._p.getparent():
+            _add_comment(document, group, text)
+            group = []
+        group.append((r, owner))
+    if group:
         _add_comment(document, group, text)
 
 
