@@ -29,7 +29,7 @@ from dupcheck.articlemap import review
 from dupcheck.corpus import corpus_items, is_corpus_file
 from dupcheck.credit import Source, find_passages
 from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
-from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path, read_document_bytes
+from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, read_document_bytes
 from dupcheck.fingerprint import Scheme
 from dupcheck.formatelements import element_chars, element_spans, find_format_elements, outside
 from dupcheck.matchkey import match_key
@@ -401,11 +401,11 @@ class Index:
         as_of: str | None = None,
     ) -> Report:
         """Check a draft file (.txt/.md/.docx/.pdf) against the index."""
-        extracted = extract_path(draft)
-        try:
-            digest = draft_digest(Path(draft).read_bytes())
-        except OSError as exc:
-            raise InputError(str(draft), f"cannot read file ({exc.strerror or exc})") from None
+        name = os.fsdecode(draft)
+        data = read_document_bytes(name)  # read once: the text and the run record's digest agree
+        extracted = extract_bytes(data, name)
+        digest = draft_digest(data)
+        del data
         return self.check_text(
             extracted.text,
             path=str(draft),
