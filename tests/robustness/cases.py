@@ -64,6 +64,9 @@ def usage_cases(db: str, draft: str) -> list[Case]:
         Case("unknown option", ["check", draft, "--db", db, "--frobnicate"], 2, ["--frobnicate"]),
         Case("bad format", ["check", draft, "--db", db, "--format", "xml"], 2, ["xml"]),
         Case("no command", [], 2, []),
+        Case("no draft", ["check", "--db", db], 2, ["drafts"]),
+        Case("unknown command", ["frobnicate"], 2, ["frobnicate"]),
+        Case("option without its value", ["check", draft, "--threshold"], 2, ["--threshold"]),
     ]
 
 
