@@ -399,11 +399,13 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
+        progress: Progress | None = None,
     ) -> Report:
-        """Check a draft file (.txt/.md/.docx/.pdf) against the index."""
+        """Check a draft file (.txt/.md/.docx/.pdf) against the index; ``progress(done, total)`` is
+        called per page while a PDF is read."""
         name = os.fsdecode(draft)
         data = read_document_bytes(name)  # read once: the text and the run record's digest agree
-        extracted = extract_bytes(data, name)
+        extracted = extract_bytes(data, name, progress=progress)
         digest = draft_digest(data)
         del data
         return self.check_text(
@@ -422,12 +424,21 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
+        progress: Progress | None = None,
     ) -> list[Report | Skipped]:
         """Check several drafts; one that cannot be read becomes a :class:`Skipped` in its place."""
         out: list[Report | Skipped] = []
         for d in drafts:
             try:
-                out.append(self.check(d, threshold=threshold, keep_format_elements=keep_format_elements, as_of=as_of))
+                out.append(
+                    self.check(
+                        d,
+                        threshold=threshold,
+                        keep_format_elements=keep_format_elements,
+                        as_of=as_of,
+                        progress=progress,
+                    )
+                )
             except InputError as exc:
                 out.append(Skipped(exc.path, exc.reason))
         return out

@@ -129,3 +129,14 @@ def test_a_page_of_vector_drawings_costs_memory_of_its_size_not_of_its_shapes(tm
     code, peak = _peak_mb("extract", str(inputs.pdf_drawing(tmp_path / "d.pdf", 300_000)))
     assert code == 0
     assert peak < base + 50, (base, peak)
+
+
+def test_reading_a_long_pdf_reports_progress_per_page(hostile):
+    """A PDF of thousands of pages takes minutes: the check says how far it is (the CLI shows a bar)."""
+    from dupcheck.api import Index
+
+    _root, folder, _cases, db = hostile
+    seen: list[tuple[int, int]] = []
+    with Index.open(db, create=False) as index:
+        index.check(folder / "pages-at.pdf", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 5) for i in range(1, 6)]
