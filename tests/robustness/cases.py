@@ -134,6 +134,14 @@ def input_cases(folder: Path) -> list[InputCase]:
     add("Shift_JIS text", "sjis.txt", 2, "乱码").write_bytes(
         ("日本国憲法は、日本国民が正当に選挙された国会における代表者を通じて行動し、" * 4).encode("shift_jis")
     )
+    add("EUC-KR Korean", "korean.txt", 2, "EUC-KR").write_bytes(
+        ("대한민국은 민주공화국이다. 대한민국의 주권은 국민에게 있고, 모든 권력은 국민으로부터 나온다. " * 4).encode(
+            "euc_kr"
+        )
+    )
+    add("EUC-JP Japanese", "japanese.txt", 2, "EUC-JP").write_bytes(
+        ("日本国憲法は、日本国民が正当に選挙された国会における代表者を通じて行動し、" * 4).encode("euc_jp")
+    )
     loop = add("symlink loop", "loop.txt", 2, "符号链接循环")
     os.symlink(loop.name, loop)
     os.mkfifo(add("FIFO", "pipe.txt", 2, "命名管道"))
