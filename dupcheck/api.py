@@ -29,7 +29,7 @@ from dupcheck.articlemap import review
 from dupcheck.corpus import is_corpus_file, read_corpus
 from dupcheck.credit import Source, find_passages
 from dupcheck.errors import DupcheckError, IndexFormatError, InputError, ParameterError
-from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, extract_path, read_document_bytes
+from dupcheck.extract import SUPPORTED_SUFFIXES, extract_bytes, read_document_bytes
 from dupcheck.fingerprint import Scheme
 from dupcheck.formatelements import element_chars, element_spans, find_format_elements, outside
 from dupcheck.matchkey import match_key
@@ -406,13 +406,15 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
+        progress: Progress | None = None,
     ) -> Report:
-        """Check a draft file (.txt/.md/.docx/.pdf) against the index."""
-        extracted = extract_path(draft)
-        try:
-            digest = draft_digest(Path(draft).read_bytes())
-        except OSError as exc:
-            raise InputError(str(draft), f"cannot read file ({exc.strerror or exc})") from None
+        """Check a draft file (.txt/.md/.docx/.pdf) against the index; ``progress(done, total)`` is
+        called per page while a PDF is read."""
+        name = os.fsdecode(draft)
+        data = read_document_bytes(name)  # read once: the text and the run record's digest agree
+        extracted = extract_bytes(data, name, progress=progress)
+        digest = draft_digest(data)
+        del data
         return self.check_text(
             extracted.text,
             path=str(draft),
@@ -429,12 +431,21 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
+        progress: Progress | None = None,
     ) -> list[Report | Skipped]:
         """Check several drafts; one that cannot be read becomes a :class:`Skipped` in its place."""
         out: list[Report | Skipped] = []
         for d in drafts:
             try:
-                out.append(self.check(d, threshold=threshold, keep_format_elements=keep_format_elements, as_of=as_of))
+                out.append(
+                    self.check(
+                        d,
+                        threshold=threshold,
+                        keep_format_elements=keep_format_elements,
+                        as_of=as_of,
+                        progress=progress,
+                    )
+                )
             except InputError as exc:
                 out.append(Skipped(exc.path, exc.reason))
         return out

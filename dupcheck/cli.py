@@ -188,9 +188,13 @@ def cmd_check(args) -> int:
     docx_paths = _output_paths(args.annotate, args.drafts, ".dupcheck.docx", "--annotate")
     if args.output:
         _make_folder(Path(args.output).parent, "--output")
-    with _open_index(args.db) as index:
+    with _open_index(args.db) as index, _progress("正在读取草稿（页）", True) as progress:
         results = index.check_many(
-            args.drafts, threshold=threshold, keep_format_elements=args.keep_format_elements, as_of=args.as_of
+            args.drafts,
+            threshold=threshold,
+            keep_format_elements=args.keep_format_elements,
+            as_of=args.as_of,
+            progress=progress,
         )
     shown = [_shown(r) if isinstance(r, Report) else Skipped(display(r.path), r.reason) for r in results]
     if args.format == "text" and not args.output:  # on the terminal: rich decides about colour
@@ -231,7 +235,9 @@ def cmd_check(args) -> int:
 def cmd_extract(args) -> int:
     from dupcheck.extract import extract_path
 
-    _write(extract_path(args.file).text, args.output)
+    with _progress("正在读取（页）", True) as progress:
+        text = extract_path(args.file, progress=progress).text
+    _write(text, args.output)
     return EXIT_OK
 
 
@@ -346,10 +352,30 @@ def _nonempty(value: str) -> str:
     return value
 
 
+_ARGPARSE_ZH = [  # argparse's own messages (Python 3.11-3.13 wording), as a clerk reads them
+    (r"^argument ([^:]+): ", r"参数 \1："),
+    (r"the following arguments are required: ", "缺少必需的参数："),
+    (r"unrecognized arguments: ", "无法识别的参数："),
+    (r"invalid choice: (.*) \(choose from (.*)\)$", r"无效的取值 \1（可选：\2）"),
+    (r"expected one argument", "需要一个取值"),
+    (r"expected at least one argument", "至少需要一个取值"),
+    (r"ambiguous option: (\S+) could match (.*)$", r"选项 \1 有歧义，可能是 \2"),
+    (r"not allowed with argument ", "不能与此参数同时使用："),
+    (r"ignored explicit argument ", "多余的取值："),
+]
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, in Chinese, exit 2
+        import re
+
+        for pattern, chinese in _ARGPARSE_ZH:
+            message = re.sub(pattern, chinese, message)
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"dupcheck: 参数错误：{message}（用 dupcheck --help 查看用法）\n")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage: ", "用法：", 1)
 
 
 def _add_engine(p, out_help: str) -> None:

@@ -38,10 +38,10 @@ def read_corpus(path: str | os.PathLike) -> Iterator[dict]:
                     record = json.loads(line)
                     record["path"], record["text"]
                 except (ValueError, KeyError, TypeError):
-                    raise DupcheckError(f"{path}:{n}: not a corpus record (JSON with path, title, text)") from None
+                    raise DupcheckError(f"{path}:{n}: 不是语料记录（应为含 path、title、text 的 JSON）") from None
                 yield record
     except (OSError, EOFError, lzma.LZMAError) as exc:
-        raise DupcheckError(f"{path}: cannot read corpus file ({exc})") from None
+        raise DupcheckError(f"{path}: 无法读取语料文件（{exc}）") from None
 
 
 def corpus_items(path: str | os.PathLike) -> Iterator[tuple[str, str, str | None]]:

@@ -5,7 +5,8 @@ Every limit follows from what a real document can be: the longest Chinese law is
 Each limit is checked *before* the expensive step it guards (the file size before reading, the
 declared uncompressed size of a .docx part before unzipping, a PDF page's content size before
 interpreting its drawing operators), so peak memory stays proportional to the allowed size.
-The measured peak memory at each limit is in docs/formats.md.
+The measured peak memory at each limit is in the README ("Limits and failure behaviour"),
+from bench/bench_limits.py.
 
 Each constant can be changed by the environment variable named beside it (read once, at import;
 a value that is not a positive number is ignored and the default kept).
@@ -18,6 +19,7 @@ import os
 __all__ = [
     "CONVERT_SECONDS",
     "MAX_CHARS",
+    "MAX_DOCX_BLOCK_NODES",
     "MAX_FILE_BYTES",
     "MAX_IMAGE_PIXELS",
     "MAX_OCR_PAGES",
@@ -54,6 +56,11 @@ MAX_TEXT_FILE_BYTES: int = int(env_number("DUPCHECK_MAX_TEXT_MB", 4 * MAX_CHARS 
 
 MAX_XML_BYTES: int = int(env_number("DUPCHECK_MAX_XML_MB", 64) * _MB)
 """A .docx ``word/document.xml`` or an OFD part declaring (or reaching) more than this unzipped is refused."""
+
+MAX_DOCX_BLOCK_NODES: int = int(env_number("DUPCHECK_MAX_DOCX_BLOCK_NODES", 500_000))
+"""A .docx paragraph or table (one top-level body element, which the streaming parse must hold
+whole) of more XML elements than this is refused as it is read: lxml needs about 350 bytes an
+element, so 500 k is about 175 MB. A table of 2,000 rows of 10 cells is about 200 k."""
 
 MAX_PDF_PAGES: int = int(env_number("DUPCHECK_MAX_PDF_PAGES", 2000))
 """A PDF with more pages is refused before any page is read."""

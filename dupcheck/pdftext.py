@@ -76,6 +76,7 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
                 )
             for i, page in enumerate(pdf.pages):
                 _check_content_size(page, name, i)
+                _text_layout(page)
                 lines = _pdf_page_lines(page)
                 glyphs = sum(len(line.text.replace(" ", "")) for line in lines)
                 unmapped = sum(line.text.count("\ufffd") for line in lines)
@@ -119,6 +120,33 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
     if not text.strip():
         raise InputError(name, "PDF 没有文字层，也没有可识别的图片")
     return PdfResult(text, method, confidence)
+
+
+def _text_layout(page) -> None:
+    """Interpret the page's operators keeping text and images but not vector paths, and give the
+    result to pdfplumber as the page's layout.
+
+    pdfplumber keeps an object (and later a dict) for every rectangle, line and curve: a page of
+    8 MB of drawing operators held 1 GB and more, for nothing the text layer needs (lines come
+    from ``page.chars``; scanned pages are told by ``page.images``). Without them memory stays
+    proportional to the page's content. Should pdfplumber's internals differ, its own layout is
+    used (same text, more memory).
+    """
+    try:
+        from pdfminer.pdfinterp import PDFPageInterpreter
+        from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+    except ImportError:
+        return
+    if not hasattr(page, "pdf") or "_layout" in vars(page):
+        return
+
+    class TextOnly(PDFPageAggregatorWithMarkedContent):
+        def paint_path(self, gstate, stroke, fill, evenodd, path) -> None:
+            return None
+
+    device = TextOnly(page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams)
+    PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    page._layout = device.get_result()
 
 
 def _stream_size(stream, budget: int) -> int:
@@ -180,7 +208,7 @@ def _check_content_size(page, name: str, index: int) -> None:
         if total > budget:
             raise InputError(
                 name,
-                f"第 {index + 1} 页内容过大（解压后超过 {budget // 2**20} MB 的绘图指令；"
+                f"第 {index + 1} 页内容过大（解压后超过 {budget / 2**20:.3g} MB 的绘图指令；"
                 "可用 DUPCHECK_MAX_PDF_PAGE_MB 调整）",
             )
 

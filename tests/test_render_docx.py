@@ -299,13 +299,13 @@ def test_a_passage_across_a_table_cell_and_the_body_gets_a_comment_in_each(tmp_p
 def test_a_docx_edited_after_the_check_is_refused(tmp_path):
     draft = make_formatted_docx(tmp_path / "草案.docx")
     report = dataclasses.replace(formatted_report(draft), text=FORMATTED_TEXT.replace("草案", "征求意见稿"))
-    with pytest.raises(InputError, match="differs from the text that was checked"):
+    with pytest.raises(InputError, match="文字与查重时的文字不同"):
         annotate_docx(report, tmp_path / "out.docx", draft_path=draft)
     assert not (tmp_path / "out.docx").exists()
 
 
 def test_a_missing_draft_file(tmp_path):
-    with pytest.raises(InputError, match="file not found"):
+    with pytest.raises(InputError, match="文件不存在"):
         annotate_docx(canonical_report(), tmp_path / "out.docx", draft_path=tmp_path / "没有.docx")
 
 

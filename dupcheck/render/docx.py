@@ -123,18 +123,18 @@ def render_docx(report: Report, *, draft_path: str | os.PathLike | None = None) 
 
 def _annotated_document(report: Report, draft_path: str | os.PathLike | None) -> DocxDocument:
     if draft_path is not None and not Path(draft_path).is_file():
-        raise InputError(str(draft_path), "file not found")
+        raise InputError(str(draft_path), "文件不存在")
     if draft_path is not None and _is_docx(Path(draft_path)):
         source = Path(draft_path)
         try:
             document = docx.Document(str(source))
         except Exception as e:  # python-docx, zipfile and lxml raise many kinds for a broken package
-            raise InputError(str(source), f"cannot open as a Word document ({e})") from e
+            raise InputError(str(source), f"无法作为 Word 文档打开（{e}）") from e
         paragraphs = docx_paragraphs(document)
         if "\n".join(p.text for p in paragraphs) != report.text:
             raise InputError(
                 str(source),
-                "its text differs from the text that was checked (was it edited after the check?); check it again",
+                "文字与查重时的文字不同（查重后被修改过？）；请重新查重",
             )
     else:
         document, paragraphs = _new_document(report)

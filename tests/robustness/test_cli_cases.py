@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 
 import pytest
@@ -33,6 +34,8 @@ def test_nonsense_options_are_refused(built, i):
     run = dupcheck(*case.args, env=case.env)
     assert run.code == case.code, (case.name, run.err)
     assert all(n in run.err for n in case.names), (case.name, run.err)
+    english = re.findall(r"\b(?:usage|argument|invalid|required|unrecognized|expected|choose from)\b", run.err)
+    assert not english, (case.name, run.err)  # argparse's own words, translated
 
 
 def test_exit_codes_keep_error_and_verdict_apart(built, tmp_path):
