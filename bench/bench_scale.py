@@ -491,6 +491,12 @@ def fits(points: dict) -> dict:
                 return
         out[name] = slope(xs, ys)
 
+    fit("index_cpu_seconds", lambda p: p["index"]["cpu_seconds"])
+    fit("check_cpu_seconds", lambda p: statistics.median(r["cpu_seconds"] for r in p["check"]["runs"]))
+    fit("audit_cpu_seconds", lambda p: p["audit"]["cpu_seconds"])
+    fit("audit_aligned_pairs", lambda p: p["audit"]["aligned"])
+    fit("audit_reported_pairs", lambda p: p["audit"]["pairs"])
+    fit("baseline_index_cpu_seconds", lambda p: p["baseline"]["cpu_seconds"])
     fit("index_seconds", lambda p: p["index"]["seconds"])
     fit("index_peak_mb", lambda p: p["index"]["peak_mb"])
     fit("check_seconds", lambda p: p["check"]["seconds"])
@@ -502,6 +508,100 @@ def fits(points: dict) -> dict:
     fit("baseline_index_seconds", lambda p: p["baseline"]["index_seconds"])
     fit("baseline_peak_mb", lambda p: p["baseline"]["peak_mb"])
     return out
+
+
+def report(paths: list[Path], plot: Path | None) -> str:
+    """A markdown table of the points in these result files (and a PNG of the curves)."""
+    points: dict = {}
+    for path in paths:
+        points.update(json.loads(path.read_text(encoding="utf-8"))["points"])
+    rows = sorted(points.values(), key=lambda p: p["chars"])
+
+    def cell(p: dict, name: str, key: str = "seconds", scale: float = 1.0, fmt: str = "{:.1f}") -> str:
+        v = p.get(name, {}).get(key)
+        return fmt.format(v * scale) if isinstance(v, (int, float)) else "—"
+
+    def check_cpu(p: dict) -> str:
+        runs = p.get("check", {}).get("runs")
+        return f"{statistics.median(r['cpu_seconds'] for r in runs):.2f}" if runs else "—"
+
+    def batch_ms(p: dict) -> str:
+        b = p.get("batch")
+        return f"{1000 * statistics.median(b['seconds'][b['lazy_checks'] :]):.0f}" if b else "—"
+
+    def base_ms(p: dict) -> str:
+        b = p.get("baseline")
+        return f"{1000 * statistics.median(b['check_seconds'][1:]):.0f}" if b else "—"
+
+    lines = [
+        "| characters | documents | index wall / CPU s, peak MB | exact-13 index wall / CPU s, peak MB "
+        "| check 1 draft, whole process: wall / CPU s, peak MB | exact-13 whole process s | batch ms/draft "
+        "(exact-13) | audit wall / CPU s, peak MB | aligned / reported pairs | load (1 min) |",
+        "|--:|--:|--|--|--|--:|--|--|--|--:|",
+    ]
+    for p in rows:
+        lines.append(
+            f"| {p['chars'] / 1e6:.1f} M | {p['documents']:,} "
+            f"| {cell(p, 'index')} / {cell(p, 'index', 'cpu_seconds')}, {cell(p, 'index', 'peak_mb', fmt='{:.0f}')} "
+            f"| {cell(p, 'baseline', 'index_seconds')} / {cell(p, 'baseline', 'cpu_seconds')}, "
+            f"{cell(p, 'baseline', 'peak_mb', fmt='{:.0f}')} "
+            f"| {cell(p, 'check', fmt='{:.2f}')} / {check_cpu(p)}, {cell(p, 'check', 'peak_mb', fmt='{:.0f}')} "
+            f"| {cell(p, 'baseline', 'whole_process_check_seconds')} "
+            f"| {batch_ms(p)} ({base_ms(p)}) "
+            f"| {cell(p, 'audit')} / {cell(p, 'audit', 'cpu_seconds')}, {cell(p, 'audit', 'peak_mb', fmt='{:.0f}')} "
+            f"| {cell(p, 'audit', 'aligned', fmt='{:,.0f}')} / {cell(p, 'audit', 'pairs', fmt='{:,.0f}')} "
+            f"| {cell(p, 'index', 'load')} |"
+        )
+    exps = fits({f"{p['chars']}": p for p in rows})
+    lines.append("")
+    lines.append(
+        "Growth exponents (slope of log figure on log characters, over the points that have it): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in exps.items() if v is not None)
+    )
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        xs = [p["chars"] / 1e6 for p in rows]
+        series = [
+            ("index", lambda p: p["index"]["cpu_seconds"]),
+            ("exact-13 index", lambda p: p["baseline"]["cpu_seconds"]),
+            ("audit", lambda p: p["audit"]["cpu_seconds"]),
+            ("check (whole process)", lambda p: statistics.median(r["cpu_seconds"] for r in p["check"]["runs"])),
+        ]
+        for label, get in series:
+            pts = [(x, get(p)) for x, p in zip(xs, rows) if _has(get, p)]
+            if pts:
+                axes[0].plot(*zip(*pts), marker="o", label=label)
+        axes[0].set(xscale="log", yscale="log", xlabel="characters (M)", ylabel="CPU seconds", title="time (CPU s)")
+        mem = [
+            ("index", lambda p: p["index"]["peak_mb"]),
+            ("exact-13 index", lambda p: p["baseline"]["peak_mb"]),
+            ("audit", lambda p: p["audit"]["peak_mb"]),
+            ("check (whole process)", lambda p: p["check"]["peak_mb"]),
+        ]
+        for label, get in mem:
+            pts = [(x, get(p)) for x, p in zip(xs, rows) if _has(get, p)]
+            if pts:
+                axes[1].plot(*zip(*pts), marker="o", label=label)
+        axes[1].set(xscale="log", yscale="log", xlabel="characters (M)", ylabel="peak MB (PSS)", title="peak memory")
+        for ax in axes:
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(plot, dpi=110)
+    return "\n".join(lines)
+
+
+def _has(get, p: dict) -> bool:
+    try:
+        get(p)
+    except (KeyError, TypeError, statistics.StatisticsError):
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -523,11 +623,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--recall-sample", type=int, default=0, help="documents in the exhaustive recall sample (0: skip)")
     ap.add_argument("--resume", action="store_true", help="keep the figures already in --out")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--report", type=Path, nargs="+", help="print a markdown table of these result files instead")
+    ap.add_argument("--plot", type=Path, help="with --report: write the curves as a PNG here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--params", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(CHILDREN[args.child](json.loads(args.params)), ensure_ascii=False))
+        return 0
+    if args.report:
+        print(report(args.report, args.plot))
         return 0
     res = run(args)
     print(json.dumps({k: summary_of(v) for k, v in res["points"].items()}, ensure_ascii=False, indent=1))
