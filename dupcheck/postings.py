@@ -288,6 +288,8 @@ class LazyRetriever(Retriever):
         self.segments: list[_Segment] = []
         self._last_hits: tuple[bytes, tuple] | None = None
         self._blobs: dict[tuple[int, str], sqlite3.Blob] = {}
+        self._memory: dict[tuple[int, str], bytes] = {}  # whole columns, after :meth:`load`
+        self._tf_columns: dict[int, sp.csc_matrix] = {}  # per segment, after :meth:`load`
         for rowid, rows, version, docs, norms, ptr, overflow in conn.execute(
             "SELECT id, rows, df_version, docs, norms, bg_indptr, bg_overflow FROM postings_segments ORDER BY id"
         ):
@@ -319,6 +321,31 @@ class LazyRetriever(Retriever):
     def __len__(self) -> int:
         return len(self.doc_ids)
 
+    @property
+    def loaded(self) -> bool:
+        return bool(self._tf_columns) or not self.segments
+
+    def load(self) -> LazyRetriever:
+        """Read every segment's columns into memory once: a batch of drafts then slices arrays
+        instead of reading blobs. At 44 M characters this is about 100 MB and a fraction of a
+        second, where building :class:`Retriever` from every document's features took seconds and
+        900 MB; the scores are the same."""
+        for seg in self.segments:
+            for column in ("fp_hashes", "fp_rows", "bg_rows", "bg_counts"):
+                with self.store.conn.blobopen("postings_segments", column, seg.rowid, readonly=True) as blob:
+                    self._memory[(seg.rowid, column)] = blob.read()
+            # The bigram columns as a sparse matrix of sublinear tf: a draft's cosine is then one
+            # product with its columns (as Retriever does), not a gather per column.
+            rows = np.frombuffer(self._memory.pop((seg.rowid, "bg_rows")), dtype=_row_dtype(seg.rows))
+            counts = np.frombuffer(self._memory.pop((seg.rowid, "bg_counts")), dtype="u1")
+            tf = _TF[counts]
+            for place, count in seg.overflow.items():
+                tf[place] = _tf(np.array([count]))[0]
+            self._tf_columns[seg.rowid] = sp.csc_matrix(
+                (tf, rows.astype(np.int32), seg.indptr), shape=(seg.rows, self.scheme.bigrams)
+            )
+        return self
+
     def _blob(self, seg: _Segment, column: str) -> sqlite3.Blob:
         """One open handle per segment column for the length of one call (:meth:`_close_blobs`):
         SQLite finds an offset in a large blob by walking its chain of overflow pages, once per
@@ -342,6 +369,12 @@ class LazyRetriever(Retriever):
         ``starts`` must be non-decreasing (sorted query hashes, sorted bigram ids). Slices closer
         than ``READ_GAP`` items are read in one piece: a draft asks for thousands of short slices,
         and one read call per slice cost more than the bytes in between."""
+        whole = self._memory.get((seg.rowid, column))
+        if whole is not None:
+            n = (ends - starts).astype(np.int64)
+            total = int(n.sum())
+            at = starts.astype(np.int64) - (np.cumsum(n) - n)
+            return np.frombuffer(whole, dtype=dtype)[np.arange(total) + np.repeat(at, n)]
         size = np.dtype(dtype).itemsize
         lengths = (ends - starts).astype(np.int64)
         nonempty = lengths > 0
@@ -409,6 +442,10 @@ class LazyRetriever(Retriever):
 
         The column is read in chunks of ``LOOKUP_CHUNK`` and searched chunk by chunk (a run that
         crosses a chunk boundary adds up), so a check holds one chunk, not every fingerprint."""
+        whole = self._memory.get((seg.rowid, "fp_hashes"))
+        if whole is not None:
+            hashes = np.frombuffer(whole, dtype="<u4")
+            return np.searchsorted(hashes, query, "left"), np.searchsorted(hashes, query, "right")
         left = np.full(len(query), -1, dtype=np.int64)
         count = np.zeros(len(query), dtype=np.int64)
         blob = self._blob(seg, "fp_hashes")
@@ -449,6 +486,15 @@ class LazyRetriever(Retriever):
         stale = False
         for seg in self.segments:
             stale = stale or seg.df_version != self.df_version
+            columns = self._tf_columns.get(seg.rowid)
+            if columns is not None:
+                w = np.asarray(columns[:, ids] @ per_column).ravel() / seg.norms
+                if seg.offset >= 0:
+                    scores[seg.offset : seg.offset + seg.rows] += w
+                else:
+                    live = seg.live_row >= 0
+                    scores[seg.live_row[live]] += w[live]
+                continue
             starts, ends = seg.indptr[ids], seg.indptr[ids + 1]
             # Columns in groups of about COSINE_CHUNK entries: a draft's common bigrams hold millions.
             group = np.cumsum(ends - starts) // COSINE_CHUNK

@@ -27,12 +27,16 @@ def test_chunked_reads_equal_whole_tables(tmp_path, monkeypatch, gap, chunk, cos
         index.add_texts([(f"d{n}", t, None) for n, t in enumerate(texts[:25])], workers=1)
         lazy = index.retriever()  # one segment, its norms current: no re-scoring hides a wrong count
         assert isinstance(lazy, LazyRetriever) and lazy.segments[0].overflow
-        _same(lazy, Retriever.build(index.store.features(), index.scheme), drafts)
+        full = Retriever.build(index.store.features(), index.scheme)
+        _same(lazy, full, drafts)
+        _same(LazyRetriever(index.store, index.scheme).load(), full, drafts)  # what a batch reads: columns whole
         index.add_texts([(f"d{n}", t, None) for n, t in enumerate(texts[25:], 25)], workers=1)  # two segments
         index.remove(["d3"])  # a dead row: the segment's rows are no longer retriever rows 0, 1, …
         lazy = index.retriever()
         assert isinstance(lazy, LazyRetriever) and len(lazy.segments) == 2 and lazy.segments[0].offset == -1
-        _same(lazy, Retriever.build(index.store.features(), index.scheme), drafts)
+        full = Retriever.build(index.store.features(), index.scheme)
+        _same(lazy, full, drafts)
+        _same(LazyRetriever(index.store, index.scheme).load(), full, drafts)
 
 
 def _same(lazy: LazyRetriever, full: Retriever, drafts: list[str]) -> None:
