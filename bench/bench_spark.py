@@ -1,6 +1,12 @@
-"""Spark audit in local[2] at 1/4, 1/2 and all of the laws corpus, beside the local engine's audit of the same input.
+"""Spark audit in local[2] at fractions of a corpus, beside the local engine's exhaustive audit of the same input.
 
-python bench/bench_spark.py [/work/shared/corpora/laws] [fractions...]
+python bench/bench_spark.py [CORPUS] [fractions...] [--no-local]
+
+CORPUS is the laws folder (manifest.jsonl; the default) or a corpus file such as the scaling corpus
+(``.cache/scale/scale-100m-seed1.jsonl``, written by ``bench/bench_scale.py``), whose prefixes keep
+its structure. The Spark engine aligns every candidate pair, so it is compared with
+``Index.audit(exhaustive=True)``; ``--no-local`` skips that comparison (it costs as much again). Each
+line printed is one fraction, with the load average at its start: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -15,55 +21,56 @@ from pathlib import Path
 
 from dupcheck import spark as S
 from dupcheck.api import Index
-from dupcheck.audit import audit_index
+
+
+def _rows(corpus: Path) -> list[tuple[str, str, str | None]]:
+    if corpus.is_dir():
+        rows = [json.loads(line) for line in (corpus / "manifest.jsonl").open(encoding="utf-8")]
+        return [(r["path"], (corpus / r["path"]).read_text(encoding="utf-8"), None) for r in rows]
+    with corpus.open(encoding="utf-8") as fh:
+        return [(r["path"], r["text"], None) for r in map(json.loads, fh)]
+
+
+def _load() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def main() -> None:
-    laws = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpora/laws")
-    fractions = [float(f) for f in sys.argv[2:]] or [0.25, 0.5, 1.0]
-    rows = [json.loads(line) for line in (laws / "manifest.jsonl").open(encoding="utf-8")]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    local = "--no-local" not in sys.argv
+    corpus = Path(args[0] if args else "/work/shared/corpora/laws")
+    fractions = [float(f) for f in args[1:]] or [0.25, 0.5, 1.0]
+    everything = _rows(corpus)
     spark = S.session("local[2]")
     for fraction in fractions:
-        chosen = rows[: int(len(rows) * fraction)]
-        items = [(r["path"], (laws / r["path"]).read_text(encoding="utf-8"), None) for r in chosen]
+        items = everything[: int(len(everything) * fraction)]
         chars = sum(len(t) for _, t, _ in items)
         tmp = Path(tempfile.mkdtemp())
         with (tmp / "c.jsonl").open("w", encoding="utf-8") as fh:
             for path, text, _ in items:
                 fh.write(json.dumps({"path": path, "text": text}, ensure_ascii=False) + "\n")
-        t = time.perf_counter()
-        with Index.open(":memory:") as index:
-            index.add_texts(items)
-            t_index = time.perf_counter() - t
-            local = audit_index(index, threshold=0.5)
-        t_local = time.perf_counter() - t
+        row: dict = {"corpus": corpus.name, "fraction": fraction, "documents": len(items), "chars": chars}
+        row["load"] = _load()
+        if local:
+            t = time.perf_counter()
+            with Index.open(":memory:") as index:
+                index.add_texts(items)
+                row["local_index_s"] = round(time.perf_counter() - t, 1)
+                expected = index.audit(threshold=0.5, exhaustive=True)
+            row["local_index_and_audit_s"] = round(time.perf_counter() - t, 1)
         t = time.perf_counter()
         docs = S.read_documents(spark, str(tmp / "c.jsonl"))
-        t_read = time.perf_counter() - t
+        row["spark_read_s"] = round(time.perf_counter() - t, 1)
         result = S.audit(spark, docs, threshold=0.5)
-        t_cand = time.perf_counter() - t - t_read
+        row["spark_candidates_s"] = round(time.perf_counter() - t - row["spark_read_s"], 1)
         collected = S.audit_result(result)
-        t_spark = time.perf_counter() - t
-        same = collected.to_dict() == local.to_dict()
-        print(
-            json.dumps(
-                {
-                    "fraction": fraction,
-                    "documents": len(items),
-                    "chars": chars,
-                    "local_index_s": round(t_index, 1),
-                    "local_audit_total_s": round(t_local, 1),
-                    "spark_read_s": round(t_read, 1),
-                    "spark_candidates_s": round(t_cand, 1),
-                    "spark_total_s": round(t_spark, 1),
-                    "candidates": result.candidates,
-                    "pairs": len(collected.pairs),
-                    "same_as_local": same,
-                    "driver_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-                }
-            ),
-            flush=True,
-        )
+        row["spark_total_s"] = round(time.perf_counter() - t, 1)
+        row["candidates"] = result.candidates
+        row["pairs"] = len(collected.pairs)
+        if local:
+            row["same_as_local"] = collected.to_dict() == expected.to_dict()
+        row["driver_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(json.dumps(row), flush=True)
         shutil.rmtree(tmp)
 
 

@@ -325,7 +325,7 @@ def child_dupcheck_check(p: dict) -> dict:
 
 def _fingerprint_count(retriever) -> int:
     if getattr(retriever, "segments", None) is not None:  # postings read lazily from the index
-        return int(sum(len(s.hashes) for s in retriever.segments))
+        return int(sum(s.postings for s in retriever.segments))
     return len(retriever.hashes)
 
 

@@ -343,9 +343,10 @@ class Index:
         current). Both give the same candidates; loaded tables answer each further draft faster."""
         generation = self.store.generation()
         stale = self._retriever is None or generation != self._retriever_generation
-        if stale or (whole and isinstance(self._retriever, LazyRetriever)):
-            if is_current(self.store) and not whole:
-                self._retriever = LazyRetriever(self.store, self.scheme)
+        if stale or (whole and isinstance(self._retriever, LazyRetriever) and not self._retriever.loaded):
+            if is_current(self.store):  # whole: the stored columns read into memory at once
+                lazy = LazyRetriever(self.store, self.scheme)
+                self._retriever = lazy.load() if whole else lazy
             else:
                 self._retriever = Retriever.build(self.store.features(), self.scheme)
             self._retriever_generation = generation

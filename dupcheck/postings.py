@@ -33,6 +33,10 @@ from dupcheck.fingerprint import Scheme, bigram_features, kgram_hashes
 from dupcheck.retrieve import Retriever
 
 MAX_SEGMENTS = 8
+LOOKUP_CHUNK = 1 << 20  # fingerprints read at a time when a draft's hashes are looked up
+COSINE_CHUNK = 1 << 18  # bigram postings scored at a time
+READ_GAP = 4096  # items between two slices of a blob below which they are read as one piece
+_TF = np.concatenate([[0.0], 1.0 + np.log(np.arange(1, 256, dtype=np.float32))]).astype(np.float32)
 SHORTLIST = 64  # documents re-scored with exact norms when a segment's norms are stale
 
 TABLES = """
@@ -73,6 +77,12 @@ def doc_norms(indptr: np.ndarray, ids: np.ndarray, counts: np.ndarray, idf: np.n
     norms = np.sqrt(np.bincount(row_of, weights=data.astype(np.float64) ** 2, minlength=len(indptr) - 1))
     norms[norms == 0] = 1.0
     return norms.astype(np.float32)
+
+
+def _runs(group: np.ndarray) -> tuple[list[int], list[int]]:
+    """(starts, ends) of the runs of equal values in a non-decreasing array."""
+    cut = (np.flatnonzero(np.diff(group)) + 1).tolist()
+    return [0, *cut], [*cut, len(group)]
 
 
 @dataclass
@@ -238,9 +248,10 @@ class _Segment:
     docs: np.ndarray  # uint32 doc ids of the segment's rows
     live_row: np.ndarray  # row of the retriever (live documents by id) for each segment row, -1 if dead
     norms: np.ndarray
-    hashes: np.ndarray  # sorted uint32 fingerprints
+    postings: int  # fingerprints in the segment (its fp_hashes column: sorted uint32, read in chunks)
     indptr: np.ndarray  # bigram column pointers
     overflow: dict[int, int]
+    offset: int  # when every row is live and the rows are retriever rows offset, offset + 1, …: offset; else -1
 
 
 def is_current(store) -> bool:
@@ -275,6 +286,10 @@ class LazyRetriever(Retriever):
         self.df_version = int(_get(conn, "df_version") or 0)
         self.idf = idf_of(self.df.astype(np.int64), n)
         self.segments: list[_Segment] = []
+        self._last_hits: tuple[bytes, tuple] | None = None
+        self._blobs: dict[tuple[int, str], sqlite3.Blob] = {}
+        self._memory: dict[tuple[int, str], bytes] = {}  # whole columns, after :meth:`load`
+        self._tf_columns: dict[int, sp.csc_matrix] = {}  # per segment, after :meth:`load`
         for rowid, rows, version, docs, norms, ptr, overflow in conn.execute(
             "SELECT id, rows, df_version, docs, norms, bg_indptr, bg_overflow FROM postings_segments ORDER BY id"
         ):
@@ -283,8 +298,11 @@ class LazyRetriever(Retriever):
             pos_c = np.minimum(pos, max(n - 1, 0))
             live_row = np.where((pos < n) & (self.doc_ids[pos_c] == docs) if n else np.zeros(len(docs), bool), pos, -1)
             with conn.blobopen("postings_segments", "fp_hashes", rowid, readonly=True) as blob:
-                hashes = np.frombuffer(blob.read(), dtype="<u4")
+                postings = len(blob) // 4
             ov = np.frombuffer(overflow, dtype="<u4").reshape(-1, 2)
+            offset = int(live_row[0]) if len(live_row) else -1
+            if offset < 0 or not np.array_equal(live_row, np.arange(offset, offset + len(live_row))):
+                offset = -1
             self.segments.append(
                 _Segment(
                     rowid,
@@ -293,28 +311,109 @@ class LazyRetriever(Retriever):
                     docs,
                     live_row,
                     np.frombuffer(norms, "<f4"),
-                    hashes,
+                    postings,
                     np.frombuffer(ptr, dtype="<u4").astype(np.int64),
                     {int(i): int(c) for i, c in ov},
+                    offset,
                 )
             )
 
     def __len__(self) -> int:
         return len(self.doc_ids)
 
+    @property
+    def loaded(self) -> bool:
+        return bool(self._tf_columns) or not self.segments
+
+    def load(self) -> LazyRetriever:
+        """Read every segment's columns into memory once: a batch of drafts then slices arrays
+        instead of reading blobs. At 44 M characters this is about 100 MB and a fraction of a
+        second, where building :class:`Retriever` from every document's features took seconds and
+        900 MB; the scores are the same."""
+        for seg in self.segments:
+            for column in ("fp_hashes", "fp_rows", "bg_rows", "bg_counts"):
+                with self.store.conn.blobopen("postings_segments", column, seg.rowid, readonly=True) as blob:
+                    self._memory[(seg.rowid, column)] = blob.read()
+            # The bigram columns as a sparse matrix of sublinear tf: a draft's cosine is then one
+            # product with its columns (as Retriever does), not a gather per column.
+            rows = np.frombuffer(self._memory.pop((seg.rowid, "bg_rows")), dtype=_row_dtype(seg.rows))
+            counts = np.frombuffer(self._memory.pop((seg.rowid, "bg_counts")), dtype="u1")
+            tf = _TF[counts]
+            for place, count in seg.overflow.items():
+                tf[place] = _tf(np.array([count]))[0]
+            self._tf_columns[seg.rowid] = sp.csc_matrix(
+                (tf, rows.astype(np.int32), seg.indptr), shape=(seg.rows, self.scheme.bigrams)
+            )
+        return self
+
+    def _blob(self, seg: _Segment, column: str) -> sqlite3.Blob:
+        """One open handle per segment column for the length of one call (:meth:`_close_blobs`):
+        SQLite finds an offset in a large blob by walking its chain of overflow pages, once per
+        handle (a new handle per read walked the whole column again each time). Not kept past the
+        call: an open handle holds the connection's read snapshot, and the index would not see
+        what other processes write."""
+        key = (seg.rowid, column)
+        blob = self._blobs.get(key)
+        if blob is None:
+            blob = self._blobs[key] = self.store.conn.blobopen("postings_segments", column, seg.rowid, readonly=True)
+        return blob
+
+    def _close_blobs(self) -> None:
+        for blob in self._blobs.values():
+            blob.close()
+        self._blobs.clear()
+
     def _ranges(self, seg: _Segment, column: str, starts: np.ndarray, ends: np.ndarray, dtype: str) -> np.ndarray:
-        """The concatenated slices [start, end) of one of a segment's arrays, read from its blob."""
+        """The concatenated slices [start, end) of one of a segment's arrays, read from its blob.
+
+        ``starts`` must be non-decreasing (sorted query hashes, sorted bigram ids). Slices closer
+        than ``READ_GAP`` items are read in one piece: a draft asks for thousands of short slices,
+        and one read call per slice cost more than the bytes in between."""
+        whole = self._memory.get((seg.rowid, column))
+        if whole is not None:
+            n = (ends - starts).astype(np.int64)
+            total = int(n.sum())
+            at = starts.astype(np.int64) - (np.cumsum(n) - n)
+            return np.frombuffer(whole, dtype=dtype)[np.arange(total) + np.repeat(at, n)]
         size = np.dtype(dtype).itemsize
+        lengths = (ends - starts).astype(np.int64)
+        nonempty = lengths > 0
+        s, e = starts[nonempty].astype(np.int64), ends[nonempty].astype(np.int64)
+        if not len(s):
+            return np.zeros(0, dtype=dtype)
+        cut = np.flatnonzero(s[1:] - e[:-1] > READ_GAP) + 1
+        first = np.concatenate([[0], cut])
+        last = np.concatenate([cut - 1, [len(s) - 1]])
+        g_start, g_end = s[first], np.maximum.accumulate(e)[last]
         parts = []
-        with self.store.conn.blobopen("postings_segments", column, seg.rowid, readonly=True) as blob:
-            for s, e in zip(starts.tolist(), ends.tolist()):
-                if e > s:
-                    blob.seek(s * size)
-                    parts.append(blob.read((e - s) * size))
-        return np.frombuffer(b"".join(parts), dtype=dtype)
+        blob = self._blob(seg, column)
+        for a, b in zip(g_start.tolist(), g_end.tolist()):
+            blob.seek(a * size)
+            parts.append(blob.read((b - a) * size))
+        buf = np.frombuffer(b"".join(parts), dtype=dtype)
+        g_len = g_end - g_start
+        g_off = np.cumsum(g_len) - g_len  # where each piece starts in buf
+        group = np.repeat(np.arange(len(first)), last - first + 1)
+        at = s - g_start[group] + g_off[group]  # where each slice starts in buf
+        n = e - s
+        total = int(n.sum())
+        return buf[np.arange(total) + np.repeat(at - (np.cumsum(n) - n), n)]
 
     def hits(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """As :meth:`Retriever.hits`: (row, hash index) pairs over live documents, positions per hash, positions."""
+        """As :meth:`Retriever.hits`: (row, hash index) pairs over live documents, positions per hash, positions.
+
+        The last answer is kept: a check asks twice for the same draft (containment, then the cover)."""
+        key = codes.tobytes()
+        if self._last_hits is not None and self._last_hits[0] == key:
+            return self._last_hits[1]
+        try:
+            result = self._hits(codes)
+        finally:
+            self._close_blobs()
+        self._last_hits = (key, result)
+        return result
+
+    def _hits(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         hashes = kgram_hashes(codes, self.scheme.k, self.scheme.seed)
         empty = np.zeros(0, dtype=np.int64)
         if len(hashes) == 0 or len(self.doc_ids) == 0:
@@ -322,8 +421,7 @@ class LazyRetriever(Retriever):
         query, weight = np.unique(hashes, return_counts=True)
         found_q, found_rows = [], []
         for seg in self.segments:
-            left = np.searchsorted(seg.hashes, query, "left")
-            right = np.searchsorted(seg.hashes, query, "right")
+            left, right = self._lookup(seg, query)
             hit = np.flatnonzero(right > left)
             if not len(hit):
                 continue
@@ -339,6 +437,29 @@ class LazyRetriever(Retriever):
         ok = np.bincount(q, minlength=len(query))[q] <= self.max_df
         return rows[ok], q[ok], weight.astype(np.int64), len(hashes)
 
+    def _lookup(self, seg: _Segment, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each sorted ``query`` hash's run starts and ends in the segment's sorted fingerprints.
+
+        The column is read in chunks of ``LOOKUP_CHUNK`` and searched chunk by chunk (a run that
+        crosses a chunk boundary adds up), so a check holds one chunk, not every fingerprint."""
+        whole = self._memory.get((seg.rowid, "fp_hashes"))
+        if whole is not None:
+            hashes = np.frombuffer(whole, dtype="<u4")
+            return np.searchsorted(hashes, query, "left"), np.searchsorted(hashes, query, "right")
+        left = np.full(len(query), -1, dtype=np.int64)
+        count = np.zeros(len(query), dtype=np.int64)
+        blob = self._blob(seg, "fp_hashes")
+        blob.seek(0)
+        for start in range(0, seg.postings, LOOKUP_CHUNK):
+            chunk = np.frombuffer(blob.read(LOOKUP_CHUNK * 4), dtype="<u4")
+            lo = np.searchsorted(chunk, query, "left")
+            n = np.searchsorted(chunk, query, "right") - lo
+            first = (n > 0) & (left < 0)
+            left[first] = start + lo[first]
+            count += n
+        left[left < 0] = 0
+        return left, left + count
+
     def containment(self, codes: np.ndarray) -> np.ndarray:
         rows, which, weight, n_positions = self.hits(codes)
         scores = np.zeros(len(self.doc_ids), dtype=np.float64)
@@ -347,37 +468,66 @@ class LazyRetriever(Retriever):
         return scores / n_positions if n_positions else scores
 
     def cosine(self, codes: np.ndarray) -> np.ndarray:
+        try:
+            return self._cosine(codes)
+        finally:
+            self._close_blobs()
+
+    def _cosine(self, codes: np.ndarray) -> np.ndarray:
         n = len(self.doc_ids)
-        ids, counts = bigram_features(codes, self.scheme)
+        ids, counts = bigram_features(codes, self.scheme)  # ids sorted: the column slices are read in order
         if n == 0 or len(ids) == 0:
             return np.zeros(n)
         ids = ids.astype(np.int64)
         q = _tf(counts) * self.idf[ids]
         q = (q / np.float32(np.sqrt((q.astype(np.float64) ** 2).sum()) or 1.0)).astype(np.float32)
+        per_column = (q * self.idf[ids]).astype(np.float32)  # a document's entry is tf × idf × q / its norm
         scores = np.zeros(n, dtype=np.float64)
         stale = False
         for seg in self.segments:
-            starts, ends = seg.indptr[ids], seg.indptr[ids + 1]
-            rows = self._ranges(seg, "bg_rows", starts, ends, _row_dtype(seg.rows)).astype(np.int64)
-            c = self._ranges(seg, "bg_counts", starts, ends, "u1").astype(np.int64)
-            if seg.overflow:
-                offsets = (
-                    np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist())])
-                    if len(c)
-                    else np.zeros(0, np.int64)
-                )
-                big = np.flatnonzero(c == 255)
-                for k in big.tolist():
-                    c[k] = seg.overflow.get(int(offsets[k]), 255)
-            col = np.repeat(np.arange(len(ids)), ends - starts)
-            live = seg.live_row[rows]
-            keep = live >= 0
-            w = (_tf(c[keep]) * self.idf[ids[col[keep]]]).astype(np.float32) / seg.norms[rows[keep]]
-            scores += np.bincount(live[keep], weights=(w * q[col[keep]]).astype(np.float64), minlength=n)
             stale = stale or seg.df_version != self.df_version
+            columns = self._tf_columns.get(seg.rowid)
+            if columns is not None:
+                w = np.asarray(columns[:, ids] @ per_column).ravel() / seg.norms
+                if seg.offset >= 0:
+                    scores[seg.offset : seg.offset + seg.rows] += w
+                else:
+                    live = seg.live_row >= 0
+                    scores[seg.live_row[live]] += w[live]
+                continue
+            starts, ends = seg.indptr[ids], seg.indptr[ids + 1]
+            # Columns in groups of about COSINE_CHUNK entries: a draft's common bigrams hold millions.
+            group = np.cumsum(ends - starts) // COSINE_CHUNK
+            for g0, g1 in zip(*_runs(group)):
+                self._add_cosine(seg, scores, starts[g0:g1], ends[g0:g1], per_column[g0:g1])
         if stale:
             scores = self._rescore(scores, q, ids)
         return scores
+
+    def _add_cosine(
+        self, seg: _Segment, scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, per_column: np.ndarray
+    ) -> None:
+        """Add one segment's share of the cosines from these bigram columns to ``scores``."""
+        rows = self._ranges(seg, "bg_rows", starts, ends, _row_dtype(seg.rows))
+        if not len(rows):
+            return
+        c = self._ranges(seg, "bg_counts", starts, ends, "u1")
+        tf = _TF[c]
+        if seg.overflow:
+            big = np.flatnonzero(c == 255)
+            if len(big):  # counts over 254 are stored beside the column, by their place in it
+                lengths = ends - starts
+                column = np.searchsorted(np.cumsum(lengths), big, "right")
+                place = starts[column] + big - (np.cumsum(lengths) - lengths)[column]
+                tf[big] = _tf(np.array([seg.overflow.get(int(o), 255) for o in place.tolist()]))
+        w = tf * np.repeat(per_column, ends - starts)
+        w /= seg.norms[rows]
+        if seg.offset >= 0:  # every row live, in order: segment row r is retriever row offset + r
+            scores[seg.offset : seg.offset + seg.rows] += np.bincount(rows, weights=w, minlength=seg.rows)
+        else:
+            live = seg.live_row[rows]
+            keep = live >= 0
+            scores += np.bincount(live[keep], weights=w[keep], minlength=len(scores))
 
     def _rescore(self, scores: np.ndarray, q: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Exact cosines for the best-ranked documents, with norms under the current frequencies."""
@@ -407,9 +557,11 @@ class LazyRetriever(Retriever):
         for seg in self.segments:
             with self.store.conn.blobopen("postings_segments", "fp_rows", seg.rowid, readonly=True) as blob:
                 rows = np.frombuffer(blob.read(), dtype=_row_dtype(seg.rows))
+            with self.store.conn.blobopen("postings_segments", "fp_hashes", seg.rowid, readonly=True) as blob:
+                seg_hashes = np.frombuffer(blob.read(), dtype="<u4")
             live = seg.live_row[rows]
             keep = live >= 0
-            hashes.append(seg.hashes[keep])
+            hashes.append(seg_hashes[keep])
             owners.append(live[keep].astype(np.int32))
         if not hashes:
             return np.zeros(0, np.uint32), np.zeros(0, np.int32)
