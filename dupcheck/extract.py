@@ -72,7 +72,9 @@ MAX_BYTES: int = limits.MAX_FILE_BYTES
 
 _SUPPORTED = "支持的格式：.txt .md .docx .doc .wps .pdf .ofd .html 及 .png .jpg .tif 图片"
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: ``"pages"`` as a PDF's pages are read, ``"ocr"`` as its scanned
+pages (or an image's frames) are recognised; *total* is that stage's count."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
     """Extract the text of a document held in memory; *name* is used for messages and the suffix.
 
     Reads no file of the caller's; a .doc conversion and OCR work on private temporary copies.
-    ``progress(done, total)`` is called per page of a PDF. Raises :class:`InputError` for
+    ``progress(stage, done, total)`` is called per page of a PDF (see :data:`Progress`). Raises :class:`InputError` for
     anything that is not a readable document.
     """
     name = str(name)
@@ -190,7 +192,7 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
     if image:
         from dupcheck.ocr import ocr_image
 
-        ocr = ocr_image(data, name)
+        ocr = ocr_image(data, name, progress=progress)
         return _checked(Extracted(name, ocr.text, "image", None, ocr.method, ocr.confidence))
     _refuse_other_binary(data, name)
     _check_size(len(data), name, limits.MAX_TEXT_FILE_BYTES, "DUPCHECK_MAX_TEXT_MB")

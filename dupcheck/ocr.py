@@ -198,12 +198,12 @@ def ocr_page_images(pdf: bytes, pages: list[int], name: str, progress=None) -> d
             os.unlink(prefix + ".png")
             out[page] = found.get(1, OcrPage([], 0, 0.0))
             if progress:
-                progress(n, len(pages))
+                progress("ocr", n, len(pages))
     return out
 
 
-def ocr_image(data: bytes, name: str) -> OcrResult:
-    """OCR a PNG, JPEG or (multi-page) TIFF image."""
+def ocr_image(data: bytes, name: str, progress=None) -> OcrResult:
+    """OCR a PNG, JPEG or (multi-page) TIFF image; ``progress("ocr", 1, 1)`` when it is done."""
     reason = tesseract_missing()
     if reason:
         raise InputError(name, "图片文件：" + reason)
@@ -229,6 +229,8 @@ def ocr_image(data: bytes, name: str) -> OcrResult:
         src = Path(work) / "image"
         src.write_bytes(data)
         pages = page_lines(_tesseract(str(src), work, name))
+    if progress:
+        progress("ocr", 1, 1)
     ordered = [pages[p] for p in sorted(pages)]
     chars = sum(p.chars for p in ordered)
     if not chars:

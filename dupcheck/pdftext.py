@@ -90,7 +90,7 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
                         "可用 DUPCHECK_MAX_PDF_SECONDS 调整）",
                     )
                 if progress:
-                    progress(i + 1, total)
+                    progress("pages", i + 1, total)
     except Exception as e:  # pdfplumber wraps pdfminer's errors; pdfminer raises many kinds
         raise fail(e) from e
     if not pages:
