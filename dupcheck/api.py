@@ -413,6 +413,8 @@ class Index:
             keep_format_elements=keep_format_elements,
             as_of=as_of,
             digest=digest,
+            extraction=extracted.method,
+            ocr_confidence=extracted.ocr_confidence,
         )
 
     def check_many(
@@ -453,8 +455,13 @@ class Index:
         keep_format_elements: bool = False,
         as_of: str | None = None,
         digest: tuple[str, int] | None = None,
+        extraction: str = "text",
+        ocr_confidence: float | None = None,
     ) -> Report:
         """Check a draft given as text; ``exclude`` names indexed paths not to count as sources.
+
+        ``extraction`` and ``ocr_confidence`` (from :class:`dupcheck.extract.Extracted`) say in the
+        report how the text was obtained (converted, OCR'd).
 
         公文格式要素 (:mod:`dupcheck.formatelements`) are left out of the rates unless
         ``keep_format_elements``; with ``as_of`` (YYYY-MM-DD) only sources in force on that date
@@ -514,6 +521,8 @@ class Index:
             versions=all_versions,
             as_of=as_of,
             run_record=record,
+            extraction=extraction,
+            ocr_confidence=ocr_confidence,
         )
 
 
@@ -532,6 +541,8 @@ def draft_report(
     versions: dict | None = None,
     as_of: str = "",
     run_record: RunRecord | None = None,
+    extraction: str = "text",
+    ocr_confidence: float | None = None,
 ) -> Report:
     """The report of one draft against its candidate sources: the kernel every engine runs (this
     process, or a Spark executor). ``describe(doc_id)`` gives a source's (title, path)."""
@@ -575,6 +586,8 @@ def draft_report(
         keep_format_elements=keep_format_elements,
         as_of=as_of,
         run_record=run_record,
+        extraction=extraction,
+        ocr_confidence=ocr_confidence,
     )
     return review(report, exclude=spans)
 

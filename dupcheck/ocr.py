@@ -32,7 +32,7 @@ MIN_CONFIDENCE = 50.0
 
 DPI = 300
 UNCERTAIN = "\ufffd"
-METHOD = "ocr (tesseract)"
+METHOD = "ocr:tesseract"
 _LANG = "chi_sim"
 
 

@@ -29,7 +29,7 @@ logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 @dataclass(frozen=True)
 class PdfResult:
     text: str
-    method: str  # "pdf", or "ocr (tesseract)" when any page was OCR'd
+    method: str  # "text-layer", or "ocr:tesseract" when any page was OCR'd
     ocr_confidence: float | None
 
 
@@ -101,7 +101,7 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
         # reportlab, for one, writes the CIDSystemInfo of an encrypted file unencrypted; pdfminer
         # then cannot name the font's character collection and reports raw glyph ids.
         raise InputError(name, ENCRYPTED)
-    method, confidence = "pdf", None
+    method, confidence = "text-layer", None
     if scanned:
         from dupcheck.ocr import METHOD, ocr_page_images
 

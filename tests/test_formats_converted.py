@@ -68,7 +68,7 @@ def test_word97_of_real_laws_is_converted_and_read_with_the_docx_path(tmp_path, 
     legacy = tmp_path / f"laws{suffix}"  # .wps: WPS Office writes the same binary format
     legacy.write_bytes(data)
     extracted = extract_path(legacy)
-    assert (extracted.format, extracted.method) == ("doc", "converted (LibreOffice)")
+    assert (extracted.format, extracted.method) == ("doc", "converted:libreoffice")
     assert agreement(extracted.text, text) >= 0.99
     assert extracted.text.split("\n") == text.split("\n")  # born-digital: every paragraph kept as it was
 
@@ -79,7 +79,7 @@ def test_word97_without_libreoffice_falls_back_to_antiword(word97, monkeypatch):
     text, data = word97
     monkeypatch.setattr(office, "soffice_path", lambda: None)
     extracted = extract_bytes(data, "laws.wps")
-    assert extracted.method == "converted (antiword)"
+    assert extracted.method == "converted:antiword"
     assert agreement(extracted.text, text) >= 0.99
 
 
@@ -105,6 +105,20 @@ def test_an_image_is_read_by_ocr_with_its_confidence(tmp_path):
         draw.text((40, 40 + 110 * n), line, font=font, fill=0)
     image.save(tmp_path / "scan.png")
     extracted = extract_path(tmp_path / "scan.png")
-    assert (extracted.format, extracted.method) == ("image", "ocr (tesseract)")
+    assert (extracted.format, extracted.method) == ("image", "ocr:tesseract")
     assert extracted.ocr_confidence is not None and 0 < extracted.ocr_confidence <= 1
     assert agreement(extracted.text, "\n".join(TEXT)) >= 0.9
+
+
+@pytest.mark.slow
+def test_checking_a_wps_draft_reports_the_conversion(tmp_path, word97):
+    from dupcheck.api import Index
+
+    text, data = word97
+    (tmp_path / "draft.wps").write_bytes(data)
+    with Index.open(":memory:") as index:
+        index.add_texts([("source", text, "来源")])
+        report = index.check(tmp_path / "draft.wps")
+    assert report.extraction == "converted:libreoffice" and report.ocr_confidence is None
+    assert report.extraction_note == "由 .wps 文件经 LibreOffice 转换"
+    assert report.copy_rate >= 0.95

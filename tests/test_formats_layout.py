@@ -45,7 +45,7 @@ def test_ofd_of_real_laws_reads_back_with_template_and_without_inter_object_spac
     head = "某某市人民政府文件"
     path = make_ofd(tmp_path / "laws.ofd", laws_text, template_text=head)
     extracted = extract_path(path)
-    assert (extracted.format, extracted.method) == ("ofd", "ofd")
+    assert (extracted.format, extracted.method) == ("ofd", "text-layer")
     assert extracted.text.startswith(head + "\n")  # the template page's text, read with page 1
     assert agreement(extracted.text, head + "\n" + laws_text) >= 0.99
     # every TextCode ended with a space: none is left between two Chinese characters
@@ -115,7 +115,7 @@ def test_html_of_a_real_law_is_its_body_text_only():
     paragraphs = real_laws(1, 3000)[0].split("\n")
     page = _law_page(paragraphs)
     extracted = extract_bytes(page.encode("utf-8"), "law.html")
-    assert (extracted.format, extracted.method) == ("html", "html")
+    assert (extracted.format, extracted.method) == ("html", "text")
     lines = extracted.text.split("\n")
     assert lines[0] == paragraphs[0]
     assert agreement(extracted.text, paragraphs[0] + "\n" + "\n".join(paragraphs)) >= 0.99
@@ -162,6 +162,6 @@ def test_pdf_whose_every_page_repeats_one_line_is_not_scanned(tmp_path, logo):
     line = "内部资料　注意保存　不得翻印"
     _repeated_line_pdf(tmp_path / "stamp.pdf", line, 4, logo=logo)
     extracted = extract_path(tmp_path / "stamp.pdf")
-    assert extracted.method == "pdf" and extracted.ocr_confidence is None  # read, never OCR'd
+    assert extracted.method == "text-layer" and extracted.ocr_confidence is None  # read, never OCR'd
     # all of it is "running header": it is kept (one line a page) rather than nothing
     assert extracted.text.replace("\n", "") == line * 4

@@ -42,7 +42,7 @@ def test_scanned_pdf_of_a_real_law_is_ocrd_with_its_confidence(tmp_path):
     pdf = make_image_pdf(tmp_path / "scan.pdf", text, max_pages=1)
     calls: list[tuple[str, int, int]] = []
     extracted = extract_path(pdf, progress=lambda stage, done, total: calls.append((stage, done, total)))
-    assert (extracted.format, extracted.method) == ("pdf", "ocr (tesseract)")
+    assert (extracted.format, extracted.method) == ("pdf", "ocr:tesseract")
     assert extracted.ocr_confidence is not None and 0.5 < extracted.ocr_confidence <= 1
     assert agreement(extracted.text, page_texts(text)[0]) >= SCAN_FLOOR
     assert "—" not in extracted.text  # the "— 1 —" page number is furniture on an OCR'd page too
