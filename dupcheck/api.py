@@ -68,6 +68,40 @@ class UpdateResult:
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = field(default=())
+    extracted: tuple[tuple[str, str], ...] = ()  # (path, Extracted.method) of every file read this time
+
+    def by_format(self) -> dict[str, FormatCount]:
+        """Per file suffix (".docx", ".pdf" …; "" when none), how many of the files looked at this
+        time were read, converted, OCR'd and skipped, and the skip reasons with their counts."""
+        out: dict[str, FormatCount] = {}
+
+        def entry(path: str) -> FormatCount:
+            return out.setdefault(Path(path).suffix.lower(), FormatCount())
+
+        for path, method in self.extracted:
+            c = entry(path)
+            if method.startswith("converted:"):
+                c.converted += 1
+            elif method.startswith("ocr:"):
+                c.ocr += 1
+            else:
+                c.read += 1
+        for s in self.skipped:
+            c = entry(s.path)
+            c.skipped += 1
+            c.reasons[s.reason] = c.reasons.get(s.reason, 0) + 1
+        return dict(sorted(out.items()))
+
+
+@dataclass
+class FormatCount:
+    """Files of one format in an index update: read as they are, converted (.doc/.wps), OCR'd, skipped."""
+
+    read: int = 0
+    converted: int = 0
+    ocr: int = 0
+    skipped: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
 
 
 LAZY_CHECKS = 2
@@ -105,14 +139,15 @@ def find_documents(root: str | os.PathLike) -> list[Path]:
     return found
 
 
-def _file_features(path: str, scheme: Scheme) -> PackedDocument | Skipped:
-    """Read, extract and fingerprint one file (runs in a worker process)."""
+def _file_features(path: str, scheme: Scheme) -> tuple[PackedDocument, str] | Skipped:
+    """Read, extract and fingerprint one file (runs in a worker process); with how it was read."""
     try:
         data = read_document_bytes(path)  # regular files only, size checked before reading
-        text = extract_bytes(data, path).text
+        extracted = extract_bytes(data, path)
     except InputError as exc:
         return Skipped(path, exc.reason)
-    return PackedDocument.of(document_features(path, text, scheme, sha256=hashlib.sha256(data).hexdigest()))
+    features = document_features(path, extracted.text, scheme, sha256=hashlib.sha256(data).hexdigest())
+    return PackedDocument.of(features), extracted.method
 
 
 def _text_features(item: tuple[str, str, str | None], scheme: Scheme) -> PackedDocument:
@@ -303,11 +338,14 @@ class Index:
         added: list[str] = []
         updated: list[str] = []
         removed: list[str] = []
+        extracted: list[tuple[str, str]] = []
         with self._writing() as writer:  # all of the update lands, or none of it
-            for r in pool.imap(_file_features, todo, shared=self.scheme, workers=workers, progress=progress):
-                if isinstance(r, Skipped):
-                    skipped.append(r)
+            for result in pool.imap(_file_features, todo, shared=self.scheme, workers=workers, progress=progress):
+                if isinstance(result, Skipped):
+                    skipped.append(result)
                     continue
+                r, method = result
+                extracted.append((r.path, method))
                 (updated if r.path in known else added).append(r.path)
                 self._put(r, writer, replacing=r.path in known)
             if remove_missing_under is not None:
@@ -321,7 +359,9 @@ class Index:
                     ):
                         self._remove(p, writer)
                         removed.append(p)
-        return UpdateResult(tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped))
+        return UpdateResult(
+            tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped), tuple(extracted)
+        )
 
     # -- reading
     def documents(self) -> list[DocumentRow]:
@@ -592,4 +632,4 @@ def draft_report(
     return review(report, exclude=spans)
 
 
-__all__ = ["DupcheckError", "Index", "UpdateResult", "check_threshold", "find_documents"]
+__all__ = ["DupcheckError", "FormatCount", "Index", "UpdateResult", "check_threshold", "find_documents"]

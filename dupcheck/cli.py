@@ -115,6 +115,8 @@ def cmd_index(args) -> int:
     for skipped in result.skipped:
         print(f"已跳过: {display(skipped.path)}: {skipped.reason}", file=sys.stderr)
     if not args.quiet:
+        for line in format_summary(result):
+            print(line, file=sys.stderr)
         with Index.open(args.db, create=False) as index:
             total = len(index)
         print(
@@ -123,6 +125,21 @@ def cmd_index(args) -> int:
             file=sys.stderr,
         )
     return EXIT_ERROR if result.skipped and args.strict else EXIT_OK
+
+
+def format_summary(result) -> list[str]:
+    """The per-format lines of ``dupcheck index``: read, converted, OCR'd, skipped (with reasons)."""
+    counts = result.by_format()
+    if not counts:
+        return []
+    lines = ["按格式："]
+    for suffix, c in counts.items():
+        parts = [f"{label} {n}" for label, n in (("读取", c.read), ("转换", c.converted), ("OCR", c.ocr)) if n]
+        if c.skipped:
+            reasons = "；".join(f"{reason} ×{n}" for reason, n in sorted(c.reasons.items(), key=lambda kv: -kv[1]))
+            parts.append(f"跳过 {c.skipped}（{reasons}）")
+        lines.append(f"  {suffix or '（无后缀）'}: " + "，".join(parts))
+    return lines
 
 
 def _output_paths(option: str | None, drafts: list[str], suffix: str, flag: str) -> list[Path] | None:
