@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from dupcheck.audit import AuditResult
 
 Progress = Callable[[int, int], None]  # (done, total)
+PageProgress = Callable[[str, str, int, int], None]  # (draft path, "pages" or "ocr", done, total)
 StageProgress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -439,9 +440,12 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
+        progress: PageProgress | None = None,
     ) -> Report:
-        """Check a draft file (.txt/.md/.docx/.pdf) against the index."""
-        extracted = extract_path(draft)
+        """Check a draft file (any format :mod:`dupcheck.extract` reads) against the index;
+        ``progress(path, stage, done, total)`` as a PDF's pages are read and OCR'd."""
+        name = str(draft)
+        extracted = extract_path(draft, progress=None if progress is None else lambda *a: progress(name, *a))
         try:
             digest = draft_digest(Path(draft).read_bytes())
         except OSError as exc:
@@ -464,12 +468,21 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
+        progress: PageProgress | None = None,
     ) -> list[Report | Skipped]:
         """Check several drafts; one that cannot be read becomes a :class:`Skipped` in its place."""
         out: list[Report | Skipped] = []
         for d in drafts:
             try:
-                out.append(self.check(d, threshold=threshold, keep_format_elements=keep_format_elements, as_of=as_of))
+                out.append(
+                    self.check(
+                        d,
+                        threshold=threshold,
+                        keep_format_elements=keep_format_elements,
+                        as_of=as_of,
+                        progress=progress,
+                    )
+                )
             except InputError as exc:
                 out.append(Skipped(exc.path, exc.reason))
         return out
