@@ -117,3 +117,30 @@ def test_the_confidence_floor_is_what_masks(monkeypatch):
     assert ocr_text(words) == UNCERTAIN * 4
     monkeypatch.setattr(ocr, "MIN_CONFIDENCE", 30.0)
     assert ocr_text(words) == "行政许可"
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_a_scan_stamped_with_a_line_of_text_is_still_ocrd(tmp_path):
+    """A tool stamped the scan with its 文号 as text: the page has a text layer, but almost none
+    (16 characters over a full-page image); its body is still OCR'd."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from tests.docgen import A4, render_pages
+
+    text = law_body("行政法/行政许可法(2019-04-23).md", 700) or ARTICLES
+    image = render_pages(text, max_pages=1)[0]
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(tmp_path / "stamped.pdf"), pagesize=A4)
+    c.drawImage(ImageReader(image), 0, 0, A4[0], A4[1])
+    c.setFont("STSong-Light", 9)
+    c.drawString(400, 820, "石政办〔2023〕12号　归档编号0815")
+    c.showPage()
+    c.save()
+    extracted = extract_path(tmp_path / "stamped.pdf")
+    assert extracted.method == "ocr:tesseract"
+    assert agreement(extracted.text, page_texts(text)[0]) >= SCAN_FLOOR
