@@ -441,3 +441,25 @@ def make_image_pdf(path: str | os.PathLike, text: str, *, dpi: int = 200, **layo
     images = render_pages(text, dpi=dpi, **layout)
     images[0].save(path, "PDF", resolution=float(dpi), save_all=True, append_images=images[1:])
     return path
+
+
+def degrade(image, seed: int):
+    """A poor office scan of *image* (a 200 dpi page of :func:`render_pages`): 150 dpi, tilted
+    0.8°, blurred (radius 0.7), 4% salt-and-pepper specks, JPEG quality 50; *seed* picks the specks."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    w, h = image.size
+    image = image.resize((w * 3 // 4, h * 3 // 4), Image.Resampling.LANCZOS)
+    image = image.rotate(0.8, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    image = image.filter(ImageFilter.GaussianBlur(0.7))
+    pixels = np.asarray(image).copy()
+    rng = np.random.default_rng(seed)
+    specks = rng.random(pixels.shape)
+    pixels[specks < 0.02] = 0
+    pixels[specks > 0.98] = 255
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "JPEG", quality=50)
+    return Image.open(io.BytesIO(buf.getvalue()))
