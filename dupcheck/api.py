@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from dupcheck.audit import AuditResult
 
 Progress = Callable[[int, int], None]  # (done, total)
+PageProgress = Callable[[str, str, int, int], None]  # (draft path, "pages" or "ocr", done, total)
 StageProgress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -69,6 +70,40 @@ class UpdateResult:
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = field(default=())
+    extracted: tuple[tuple[str, str], ...] = ()  # (path, Extracted.method) of every file read this time
+
+    def by_format(self) -> dict[str, FormatCount]:
+        """Per file suffix (".docx", ".pdf" …; "" when none), how many of the files looked at this
+        time were read, converted, OCR'd and skipped, and the skip reasons with their counts."""
+        out: dict[str, FormatCount] = {}
+
+        def entry(path: str) -> FormatCount:
+            return out.setdefault(Path(path).suffix.lower(), FormatCount())
+
+        for path, method in self.extracted:
+            c = entry(path)
+            if method.startswith("converted:"):
+                c.converted += 1
+            elif method.startswith("ocr:"):
+                c.ocr += 1
+            else:
+                c.read += 1
+        for s in self.skipped:
+            c = entry(s.path)
+            c.skipped += 1
+            c.reasons[s.reason] = c.reasons.get(s.reason, 0) + 1
+        return dict(sorted(out.items()))
+
+
+@dataclass
+class FormatCount:
+    """Files of one format in an index update: read as they are, converted (.doc/.wps), OCR'd, skipped."""
+
+    read: int = 0
+    converted: int = 0
+    ocr: int = 0
+    skipped: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
 
 
 LAZY_CHECKS = 2
@@ -106,14 +141,15 @@ def find_documents(root: str | os.PathLike) -> list[Path]:
     return found
 
 
-def _file_features(path: str, scheme: Scheme) -> PackedDocument | Skipped:
-    """Read, extract and fingerprint one file (runs in a worker process)."""
+def _file_features(path: str, scheme: Scheme) -> tuple[PackedDocument, str] | Skipped:
+    """Read, extract and fingerprint one file (runs in a worker process); with how it was read."""
     try:
         data = read_document_bytes(path)  # regular files only, size checked before reading
-        text = extract_bytes(data, path).text
+        extracted = extract_bytes(data, path)
     except InputError as exc:
         return Skipped(path, exc.reason)
-    return PackedDocument.of(document_features(path, text, scheme, sha256=hashlib.sha256(data).hexdigest()))
+    features = document_features(path, extracted.text, scheme, sha256=hashlib.sha256(data).hexdigest())
+    return PackedDocument.of(features), extracted.method
 
 
 def _text_features(item: tuple[str, str, str | None], scheme: Scheme) -> PackedDocument:
@@ -310,11 +346,14 @@ class Index:
         added: list[str] = []
         updated: list[str] = []
         removed: list[str] = []
+        extracted: list[tuple[str, str]] = []
         with self._writing() as writer:  # all of the update lands, or none of it
-            for r in pool.imap(_file_features, todo, shared=self.scheme, workers=workers, progress=progress):
-                if isinstance(r, Skipped):
-                    skipped.append(r)
+            for result in pool.imap(_file_features, todo, shared=self.scheme, workers=workers, progress=progress):
+                if isinstance(result, Skipped):
+                    skipped.append(result)
                     continue
+                r, method = result
+                extracted.append((r.path, method))
                 (updated if r.path in known else added).append(r.path)
                 self._put(r, writer, replacing=r.path in known)
             if remove_missing_under is not None:
@@ -328,7 +367,9 @@ class Index:
                     ):
                         self._remove(p, writer)
                         removed.append(p)
-        return UpdateResult(tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped))
+        return UpdateResult(
+            tuple(added), tuple(updated), tuple(unchanged), tuple(removed), tuple(skipped), tuple(extracted)
+        )
 
     # -- reading
     def documents(self) -> list[DocumentRow]:
@@ -407,13 +448,13 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
-        progress: Progress | None = None,
+        progress: PageProgress | None = None,
     ) -> Report:
-        """Check a draft file (.txt/.md/.docx/.pdf) against the index; ``progress(done, total)`` is
-        called per page while a PDF is read."""
+        """Check a draft file (any format :mod:`dupcheck.extract` reads) against the index;
+        ``progress(path, stage, done, total)`` as a PDF's pages are read and OCR'd."""
         name = os.fsdecode(draft)
         data = read_document_bytes(name)  # read once: the text and the run record's digest agree
-        extracted = extract_bytes(data, name, progress=progress)
+        extracted = extract_bytes(data, name, progress=None if progress is None else lambda *a: progress(name, *a))
         digest = draft_digest(data)
         del data
         return self.check_text(
@@ -423,6 +464,8 @@ class Index:
             keep_format_elements=keep_format_elements,
             as_of=as_of,
             digest=digest,
+            extraction=extracted.method,
+            ocr_confidence=extracted.ocr_confidence,
         )
 
     def check_many(
@@ -432,7 +475,7 @@ class Index:
         threshold: float = 0.8,
         keep_format_elements: bool = False,
         as_of: str | None = None,
-        progress: Progress | None = None,
+        progress: PageProgress | None = None,
     ) -> list[Report | Skipped]:
         """Check several drafts; one that cannot be read becomes a :class:`Skipped` in its place."""
         out: list[Report | Skipped] = []
@@ -472,8 +515,13 @@ class Index:
         keep_format_elements: bool = False,
         as_of: str | None = None,
         digest: tuple[str, int] | None = None,
+        extraction: str = "text",
+        ocr_confidence: float | None = None,
     ) -> Report:
         """Check a draft given as text; ``exclude`` names indexed paths not to count as sources.
+
+        ``extraction`` and ``ocr_confidence`` (from :class:`dupcheck.extract.Extracted`) say in the
+        report how the text was obtained (converted, OCR'd).
 
         公文格式要素 (:mod:`dupcheck.formatelements`) are left out of the rates unless
         ``keep_format_elements``; with ``as_of`` (YYYY-MM-DD) only sources in force on that date
@@ -533,6 +581,8 @@ class Index:
             versions=all_versions,
             as_of=as_of,
             run_record=record,
+            extraction=extraction,
+            ocr_confidence=ocr_confidence,
         )
 
 
@@ -551,6 +601,8 @@ def draft_report(
     versions: dict | None = None,
     as_of: str = "",
     run_record: RunRecord | None = None,
+    extraction: str = "text",
+    ocr_confidence: float | None = None,
 ) -> Report:
     """The report of one draft against its candidate sources: the kernel every engine runs (this
     process, or a Spark executor). ``describe(doc_id)`` gives a source's (title, path)."""
@@ -594,8 +646,10 @@ def draft_report(
         keep_format_elements=keep_format_elements,
         as_of=as_of,
         run_record=run_record,
+        extraction=extraction,
+        ocr_confidence=ocr_confidence,
     )
     return review(report, exclude=spans)
 
 
-__all__ = ["DupcheckError", "Index", "UpdateResult", "check_threshold", "find_documents"]
+__all__ = ["DupcheckError", "FormatCount", "Index", "UpdateResult", "check_threshold", "find_documents"]

@@ -24,6 +24,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, ClassVar
 
 from dupcheck.errors import DupcheckError, EmptyIndexError, InputError, OutputError, ParameterError, StoreError
 from dupcheck.safety import Terminated, display
@@ -68,6 +69,63 @@ def _progress(description: str, enabled: bool):
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+class PageProgress:
+    """Pages of long PDFs read and OCR'd, on stderr: a rich bar on a terminal, else (``--progress``)
+    one plain line per OCR'd page and per tenth of the pages read; nothing when neither."""
+
+    STAGES: ClassVar[dict[str, str]] = {"pages": "读取页面", "ocr": "OCR 识别"}
+    MIN_PAGES = 3  # a short document is done before a bar would be worth showing
+
+    def __init__(self, forced: bool, quiet: bool = False) -> None:
+        self.tty = sys.stderr.isatty() and not quiet
+        self.plain = forced and not self.tty and not quiet
+        self.bar: Any = None
+        self.task: Any = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.tty or self.plain
+
+    def __call__(self, path: str, stage: str, done: int, total: int) -> None:
+        if total < self.MIN_PAGES and stage != "ocr":
+            return
+        label = f"{display(os.path.basename(path))} {self.STAGES.get(stage, stage)}"
+        if self.plain:
+            step = max(1, total // 10)
+            if stage == "ocr" or done == total or done % step == 0:
+                print(f"dupcheck: {label} {done}/{total} 页", file=sys.stderr, flush=True)
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=_stderr_console(),
+                transient=True,
+            )
+            self.bar.start()
+        if self.task is None or self.bar.tasks[-1].description != label:
+            self.task = self.bar.add_task(label, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+@contextmanager
+def _page_progress(forced: bool):
+    progress = PageProgress(forced)
+    try:
+        yield progress if progress.enabled else None
+    finally:
+        progress.close()
 
 
 def _open_index(db: str | None, *, create: bool = False):
@@ -115,6 +173,8 @@ def cmd_index(args) -> int:
     for skipped in result.skipped:
         print(f"已跳过: {display(skipped.path)}: {skipped.reason}", file=sys.stderr)
     if not args.quiet:
+        for line in format_summary(result):
+            print(line, file=sys.stderr)
         with Index.open(args.db, create=False) as index:
             total = len(index)
         print(
@@ -123,6 +183,21 @@ def cmd_index(args) -> int:
             file=sys.stderr,
         )
     return EXIT_ERROR if result.skipped and args.strict else EXIT_OK
+
+
+def format_summary(result) -> list[str]:
+    """The per-format lines of ``dupcheck index``: read, converted, OCR'd, skipped (with reasons)."""
+    counts = result.by_format()
+    if not counts:
+        return []
+    lines = ["按格式："]
+    for suffix, c in counts.items():
+        parts = [f"{label} {n}" for label, n in (("读取", c.read), ("转换", c.converted), ("OCR", c.ocr)) if n]
+        if c.skipped:
+            reasons = "；".join(f"{reason} ×{n}" for reason, n in sorted(c.reasons.items(), key=lambda kv: -kv[1]))
+            parts.append(f"跳过 {c.skipped}（{reasons}）")
+        lines.append(f"  {suffix or '（无后缀）'}: " + "，".join(parts))
+    return lines
 
 
 def _output_paths(option: str | None, drafts: list[str], suffix: str, flag: str) -> list[Path] | None:
@@ -188,7 +263,7 @@ def cmd_check(args) -> int:
     docx_paths = _output_paths(args.annotate, args.drafts, ".dupcheck.docx", "--annotate")
     if args.output:
         _make_folder(Path(args.output).parent, "--output")
-    with _open_index(args.db) as index, _progress("正在读取草稿（页）", True) as progress:
+    with _open_index(args.db) as index, _page_progress(args.progress) as progress:
         results = index.check_many(
             args.drafts,
             threshold=threshold,
@@ -235,9 +310,10 @@ def cmd_check(args) -> int:
 def cmd_extract(args) -> int:
     from dupcheck.extract import extract_path
 
-    with _progress("正在读取（页）", True) as progress:
-        text = extract_path(args.file, progress=progress).text
-    _write(text, args.output)
+    name = args.file
+    with _page_progress(args.progress) as progress:
+        extracted = extract_path(name, progress=None if progress is None else lambda *a: progress(name, *a))
+    _write(extracted.text, args.output)
     return EXIT_OK
 
 
@@ -429,6 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-format-elements", action="store_true", help="count 公文格式要素 (版头, 主送, 版记 …) in the rates"
     )
     p.add_argument("--as-of", help="count only sources in force on this date (YYYY-MM-DD)")
+    p.add_argument(
+        "--progress", action="store_true", help="pages read / OCR'd on stderr even when it is not a terminal"
+    )
     _add_engine(p, "a JSON-lines file, one line per draft (with --engine spark)")
     p.set_defaults(func=cmd_check)
     from dupcheck import runrecord
@@ -438,6 +517,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="print the plain text that all offsets refer to")
     p.add_argument("file")
     p.add_argument("--output", "-o")
+    p.add_argument(
+        "--progress", action="store_true", help="pages read / OCR'd on stderr even when it is not a terminal"
+    )
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("audit", help="all pairs of documents in a collection that copy each other")

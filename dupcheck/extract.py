@@ -47,7 +47,16 @@ from pathlib import Path
 from dupcheck import limits
 from dupcheck.errors import InputError
 
-__all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "Extracted", "extract_bytes", "extract_path", "read_document_bytes"]
+__all__ = [
+    "MAX_BYTES",
+    "METHODS",
+    "SUPPORTED_SUFFIXES",
+    "Extracted",
+    "extract_bytes",
+    "extract_path",
+    "extraction_note",
+    "read_document_bytes",
+]
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {
@@ -72,7 +81,14 @@ MAX_BYTES: int = limits.MAX_FILE_BYTES
 
 _SUPPORTED = "支持的格式：.txt .md .docx .doc .wps .pdf .ofd .html 及 .png .jpg .tif 图片"
 
-Progress = Callable[[int, int], None]
+METHODS: frozenset[str] = frozenset(
+    {"text", "text-layer", "converted:libreoffice", "converted:antiword", "ocr:tesseract"}
+)
+"""Every value of :attr:`Extracted.method` (and of ``Report.extraction``)."""
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: ``"pages"`` as a PDF's pages are read, ``"ocr"`` as its scanned
+pages (or an image's frames) are recognised; *total* is that stage's count."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +106,10 @@ class Extracted:
     ``"utf-16-le"``, ``"utf-16-be"``, ``"utf-32"``, ``"gb18030"`` (which covers GBK and GB2312),
     ``"big5"`` or ``"big5hkscs"``); ``None`` for the other formats."""
     method: str = "text"
-    """How the text was obtained: ``"text"``, ``"docx"``, ``"pdf"``, ``"ofd"``, ``"html"``,
-    ``"converted (LibreOffice)"``, ``"converted (antiword)"`` or ``"ocr (tesseract)"``."""
+    """How the text was obtained (:data:`METHODS`): ``"text"`` (a text file, .docx or web page read
+    as it is), ``"text-layer"`` (the text layer of a PDF or OFD), ``"converted:libreoffice"`` /
+    ``"converted:antiword"`` (a .doc/.wps converted), ``"ocr:tesseract"`` (an image, or a PDF of
+    which at least one page was scanned and OCR'd). A report carries it as ``extraction``."""
     ocr_confidence: float | None = None
     """Mean confidence (0–1) of the OCR'd characters; ``None`` when nothing was OCR'd."""
 
@@ -169,7 +187,7 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
     """Extract the text of a document held in memory; *name* is used for messages and the suffix.
 
     Reads no file of the caller's; a .doc conversion and OCR work on private temporary copies.
-    ``progress(done, total)`` is called per page of a PDF. Raises :class:`InputError` for
+    ``progress(stage, done, total)`` is called per page of a PDF (see :data:`Progress`). Raises :class:`InputError` for
     anything that is not a readable document.
     """
     name = str(name)
@@ -190,7 +208,7 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
     if image:
         from dupcheck.ocr import ocr_image
 
-        ocr = ocr_image(data, name)
+        ocr = ocr_image(data, name, progress=progress)
         return _checked(Extracted(name, ocr.text, "image", None, ocr.method, ocr.confidence))
     _refuse_other_binary(data, name)
     _check_size(len(data), name, limits.MAX_TEXT_FILE_BYTES, "DUPCHECK_MAX_TEXT_MB")
@@ -202,7 +220,7 @@ def extract_bytes(data: bytes, name: str, *, progress: Progress | None = None) -
         text = html_text(text)
         if not text.strip():
             raise InputError(name, "空文档（网页中没有正文）")
-        return _checked(Extracted(name, text, "html", encoding, "html"))
+        return _checked(Extracted(name, text, "html", encoding, "text"))
     if not text.strip():
         raise InputError(name, "空文件")
     fmt = "md" if Path(name).suffix.lower() in (".md", ".markdown") else "txt"
@@ -594,11 +612,11 @@ def _zip_document(data: bytes, name: str) -> Extracted:
             raise InputError(name, "无法读取：损坏的 .docx（不是有效的 Word 文件）") from e
         raise InputError(name, f"损坏的 zip 压缩包，不是文档（{_SUPPORTED}）") from e
     if "word/document.xml" in names:
-        return Extracted(name, _docx_text(data, name), "docx", None, "docx")
+        return Extracted(name, _docx_text(data, name), "docx", None, "text")
     if "OFD.xml" in names or "ofd.xml" in names:
         from dupcheck.ofd import ofd_text
 
-        return Extracted(name, ofd_text(data, name), "ofd", None, "ofd")
+        return Extracted(name, ofd_text(data, name), "ofd", None, "text-layer")
     if b"opendocument.text" in mimetype:
         raise InputError(name, "OpenDocument 文本（.odt）：请另存为 .docx")
     if "xl/workbook.xml" in names:
@@ -746,3 +764,26 @@ def docx_atoms(p) -> list[tuple[object, str]]:
 
 def _docx_paragraph(p) -> str:
     return "".join(text for _, text in docx_atoms(p)).strip("\n")
+
+
+# --- what the report says about the extraction ---------------------------------------------
+
+_CONVERTERS = {"converted:libreoffice": "LibreOffice", "converted:antiword": "antiword"}
+
+
+def extraction_note(method: str, ocr_confidence: float | None, path: str = "") -> str:
+    """The line a report shows when the text did not come straight from the file, in Chinese;
+    "" when it did (a text file, .docx, web page, or the text layer of a PDF or OFD).
+
+    ``"由 .wps 文件经 LibreOffice 转换"``, ``"文本经 OCR 识别，平均置信度 93.1%"``: a reader of the
+    report must know that a conversion or OCR stood between the file and the figures.
+    """
+    if method in _CONVERTERS:
+        suffix = Path(path).suffix.lower()
+        kind = suffix if suffix in (".doc", ".wps") else ".doc/.wps"
+        return f"由 {kind} 文件经 {_CONVERTERS[method]} 转换"
+    if method.startswith("ocr:"):
+        if ocr_confidence is None:
+            return "文本经 OCR 识别"
+        return f"文本经 OCR 识别，平均置信度 {ocr_confidence * 100:.1f}%"
+    return ""

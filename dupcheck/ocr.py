@@ -32,7 +32,7 @@ MIN_CONFIDENCE = 50.0
 
 DPI = 300
 UNCERTAIN = "\ufffd"
-METHOD = "ocr (tesseract)"
+METHOD = "ocr:tesseract"
 _LANG = "chi_sim"
 
 
@@ -153,6 +153,24 @@ def _tesseract(image: str, cwd: str, name: str) -> str:
     return r.stdout.decode("utf-8", "replace")
 
 
+DESPECKLE = 5
+"""Median filter size applied to a 300 dpi page before Tesseract. Scanner specks, enlarged to
+2×2 pixels when a 150 dpi scan is rendered at 300 dpi, make Tesseract take the page for
+diacritics and read almost nothing (character accuracy 0.02 on a specked page of a real law);
+a 5×5 median removes them and keeps 300 dpi strokes (accuracy on a clean page 0.967 → 0.975).
+docs/formats.md has the measurement; 1 turns it off."""
+
+
+def _despeckle(png: str) -> None:
+    if DESPECKLE <= 1:
+        return
+    from PIL import Image, ImageFilter
+
+    with Image.open(png) as im:
+        page = im.convert("L")
+    page.filter(ImageFilter.MedianFilter(DESPECKLE)).save(png)
+
+
 def ocr_page_images(pdf: bytes, pages: list[int], name: str, progress=None) -> dict[int, OcrPage]:
     """OCR the given pages (0-based) of a PDF, rasterised at 300 dpi by pdftoppm; boxes in points."""
     reason = tesseract_missing()
@@ -194,16 +212,17 @@ def ocr_page_images(pdf: bytes, pages: list[int], name: str, progress=None) -> d
                 raise InputError(name, "PDF 页面渲染超时（无法 OCR）") from None
             if r.returncode != 0 or not Path(prefix + ".png").is_file():
                 raise InputError(name, "扫描件 PDF 无法渲染为图片（无法 OCR）")
+            _despeckle(prefix + ".png")
             found = page_lines(_tesseract(prefix + ".png", work, name), scale=72 / DPI)
             os.unlink(prefix + ".png")
             out[page] = found.get(1, OcrPage([], 0, 0.0))
             if progress:
-                progress(n, len(pages))
+                progress("ocr", n, len(pages))
     return out
 
 
-def ocr_image(data: bytes, name: str) -> OcrResult:
-    """OCR a PNG, JPEG or (multi-page) TIFF image."""
+def ocr_image(data: bytes, name: str, progress=None) -> OcrResult:
+    """OCR a PNG, JPEG or (multi-page) TIFF image; ``progress("ocr", 1, 1)`` when it is done."""
     reason = tesseract_missing()
     if reason:
         raise InputError(name, "图片文件：" + reason)
@@ -229,6 +248,8 @@ def ocr_image(data: bytes, name: str) -> OcrResult:
         src = Path(work) / "image"
         src.write_bytes(data)
         pages = page_lines(_tesseract(str(src), work, name))
+    if progress:
+        progress("ocr", 1, 1)
     ordered = [pages[p] for p in sorted(pages)]
     chars = sum(p.chars for p in ordered)
     if not chars:

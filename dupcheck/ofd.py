@@ -32,7 +32,9 @@ from dupcheck.pdftext import _join_lines, _Line, _strip_page_furniture
 __all__ = ["ofd_text"]
 
 _CORRUPT = "无法读取：损坏的 OFD 文件"
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+# Chinese text: ideographs, CJK and full-width punctuation, and the quotes, dash, ellipsis and
+# middle dot Chinese text shares with Western text (“”‘’—…·), which writers space out the same way.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
 _SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}])[ \u00a0]+(?=[{_CJK}])")
 
 

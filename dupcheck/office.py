@@ -34,7 +34,7 @@ _INSTALL = (
 
 @dataclass(frozen=True)
 class Converted:
-    method: str  # "converted (LibreOffice)" or "converted (antiword)"
+    method: str  # "converted:libreoffice" or "converted:antiword"
     docx: bytes | None = None  # the .docx LibreOffice wrote
     text: str = ""  # antiword's text
 
@@ -97,7 +97,7 @@ def convert_word97(data: bytes, name: str) -> Converted:
                 if result.is_file() and result.stat().st_size > 0:
                     if result.stat().st_size > limits.MAX_FILE_BYTES:
                         raise InputError(name, "转换得到的 .docx 过大")
-                    return Converted("converted (LibreOffice)", docx=result.read_bytes())
+                    return Converted("converted:libreoffice", docx=result.read_bytes())
                 failure = "LibreOffice 无法转换此文件（可能已损坏或加密）"
         if antiword:
             try:
@@ -108,7 +108,7 @@ def convert_word97(data: bytes, name: str) -> Converted:
                 raise InputError(name, f"antiword 无法启动（{e.strerror or e}）") from None
             text = r.stdout.decode("utf-8", "replace")
             if r.returncode == 0 and text.strip():
-                return Converted("converted (antiword)", text=_antiword_lines(text))
+                return Converted("converted:antiword", text=_antiword_lines(text))
             failure = failure or "antiword 无法读取此文件（可能已损坏或加密）"
         raise InputError(name, f"无法读取 .doc/.wps：{failure}")
 

@@ -29,13 +29,30 @@ logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 @dataclass(frozen=True)
 class PdfResult:
     text: str
-    method: str  # "pdf", or "ocr (tesseract)" when any page was OCR'd
+    method: str  # "text-layer", or "ocr:tesseract" when any page was OCR'd
     ocr_confidence: float | None
 
 
 ENCRYPTED = "无法读取：加密的 PDF（请先去除密码）"
 _SCANNED_CHARS = 10
 """A page with fewer non-space characters than this in its text layer, and an image, is scanned."""
+_STAMPED_CHARS = 30
+"""A page mostly covered by images (:data:`_SCAN_COVER`) is scanned with fewer characters than
+this: a scan that a tool stamped with a 文号, a page number or a date still needs OCR."""
+_SCAN_COVER = 0.5
+
+
+def _is_scanned(page, glyphs: int) -> bool:
+    """Almost no text layer, and an image: the page's text is in the picture."""
+    if not page.images or glyphs >= _STAMPED_CHARS:
+        return False
+    if glyphs < _SCANNED_CHARS:
+        return True
+    area = float(page.width * page.height) or 1.0
+    covered = sum(
+        max(0.0, float(im["x1"] - im["x0"])) * max(0.0, float(im["bottom"] - im["top"])) for im in page.images
+    )
+    return covered / area >= _SCAN_COVER
 
 
 def pdf_text(data: bytes, name: str) -> str:
@@ -80,7 +97,7 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
                 lines = _pdf_page_lines(page)
                 glyphs = sum(len(line.text.replace(" ", "")) for line in lines)
                 unmapped = sum(line.text.count("\ufffd") for line in lines)
-                if (glyphs < _SCANNED_CHARS and page.images) or (glyphs and unmapped > 0.1 * glyphs and not encrypted):
+                if _is_scanned(page, glyphs) or (glyphs and unmapped > 0.1 * glyphs and not encrypted):
                     scanned.append(i)
                 pages.append(lines)
                 page.close()
@@ -91,7 +108,7 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
                         "可用 DUPCHECK_MAX_PDF_SECONDS 调整）",
                     )
                 if progress:
-                    progress(i + 1, total)
+                    progress("pages", i + 1, total)
     except Exception as e:  # pdfplumber wraps pdfminer's errors; pdfminer raises many kinds
         raise fail(e) from e
     if not pages:
@@ -102,7 +119,7 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
         # reportlab, for one, writes the CIDSystemInfo of an encrypted file unencrypted; pdfminer
         # then cannot name the font's character collection and reports raw glyph ids.
         raise InputError(name, ENCRYPTED)
-    method, confidence = "pdf", None
+    method, confidence = "text-layer", None
     if scanned:
         from dupcheck.ocr import METHOD, ocr_page_images
 

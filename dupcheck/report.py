@@ -92,6 +92,9 @@ class Report:
     keep_format_elements: bool = False  # True: they were counted in the rates
     as_of: str = ""  # only sources in force on this date were counted ("" : all)
     run_record: RunRecord | None = None
+    # How the draft's text was obtained (issue 13): dupcheck.extract.METHODS; OCR's mean confidence.
+    extraction: str = "text"
+    ocr_confidence: float | None = None
 
     @classmethod
     def of_rates(cls, rates: Rates, *, threshold: float, **fields) -> Report:
@@ -106,6 +109,13 @@ class Report:
             flagged=rates.copy_rate >= threshold,
             **fields,
         )
+
+    @property
+    def extraction_note(self) -> str:
+        """The Chinese line a report shows when the text came from a conversion or OCR, else ""."""
+        from dupcheck.extract import extraction_note
+
+        return extraction_note(self.extraction, self.ocr_confidence, self.path)
 
     def source(self, source_id: int) -> SourceMatch:
         for s in self.sources:
@@ -140,6 +150,8 @@ class Report:
             "article_map": None if self.article_map is None else self.article_map.to_dict(),
             "as_of": self.as_of,
             "run_record": None if self.run_record is None else self.run_record.to_dict(),
+            "extraction": self.extraction,
+            "ocr_confidence": None if self.ocr_confidence is None else round(self.ocr_confidence, 4),
         }
 
 

@@ -212,3 +212,254 @@ def _can_break(units: list[str], i: int) -> bool:
             and units[i + 1][0].isalnum()
         )
     return not before.isspace() and not after.isspace()
+
+
+# --- real laws, OFD packages, scanned PDFs ------------------------------------------------------
+
+LAWS = Path("/work/shared/corpora/laws")
+
+
+def law_body(relative: str, chars: int = 3000) -> str | None:
+    """The first *chars* or so of a law's body, one paragraph a line, heading marks dropped; None
+    when the corpus (or that file) is absent. Read-only: the corpus is never written."""
+    path = LAWS / relative
+    if not path.is_file():
+        return None
+    body = path.read_text(encoding="utf-8").split("<!-- INFO END -->", 1)[-1]
+    out, n = [], 0
+    for line in body.splitlines():
+        line = line.lstrip("#").strip()
+        if line:
+            out.append(line)
+            n += len(line)
+            if n >= chars:
+                break
+    return "\n".join(out)
+
+
+def corpus_laws(count: int, chars: int = 3000, *, min_chars: int = 1500) -> list[tuple[str, str]]:
+    """(path, body) of the first *count* national laws of the manifest (in its order) with at least
+    *min_chars* of body; [] when the corpus is absent."""
+    import json
+
+    manifest = LAWS / "manifest.jsonl"
+    if not manifest.is_file():
+        return []
+    out = []
+    for row in manifest.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(row)
+        if entry.get("region") != "全国" or entry.get("category") in ("其他", "案例"):
+            continue
+        text = law_body(entry["path"], chars)
+        if text and len(text) >= min_chars:
+            out.append((entry["path"], text))
+            if len(out) == count:
+                break
+    return out
+
+
+_OFD_NS = "http://www.ofdspec.org/2016"
+
+
+def make_ofd(
+    path: str | os.PathLike,
+    text: str,
+    *,
+    template_text: str | None = None,
+    chars_per_line: int = 36,
+    size: float = 4.2,
+    piece: int = 5,
+    spaces_between_objects: bool = True,
+    page_numbers: bool = True,
+) -> Path:
+    """Write *text* as an OFD package (GB/T 33190), built from its XML structure.
+
+    ``OFD.xml`` → ``Doc_0/Document.xml`` → one ``Pages/Page_N/Content.xml`` per page, each line
+    of the text cut into TextObjects of *piece* characters (with ``Boundary``, ``TextCode@X/@Y``
+    and ``DeltaX``), the first line of each paragraph indented by two characters, "— N —" page
+    numbers at the bottom. When *spaces_between_objects*, every TextCode ends with a space, as
+    some OFD writers leave between text objects. *template_text* goes in a template page
+    (``CommonData/TemplatePage``) that the first page names with ``Template@TemplateID``, on
+    the line above the body (a 版头 drawn by the template).
+    """
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    page_w, page_h = 210.0, 297.0
+    width = chars_per_line * size
+    x_left = (page_w - width) / 2
+    leading = 1.6 * size
+
+    def measure(s: str) -> float:
+        return sum(size / 2 if ch.isascii() else size for ch in s)
+
+    lines: list[tuple[float, str]] = []
+    for paragraph in text.split("\n"):
+        if paragraph.strip():
+            lines.extend(_wrap(paragraph, width, 2 * size, measure, x_left))
+    top = 37.0 + size
+    per_page = int((page_h - 35.0 - top) // leading) + 1
+    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    ids = iter(range(10, 10**9))
+
+    def text_object(x: float, baseline: float, s: str) -> str:
+        advances = [size / 2 if ch.isascii() else size for ch in s]
+        deltas = " ".join(f"{a:g}" for a in advances[:-1])
+        code = escape(s + (" " if spaces_between_objects else ""))
+        return (
+            f'<ofd:TextObject ID="{next(ids)}" Boundary="{x:.3f} {baseline - size:.3f} {sum(advances):.3f} '
+            f'{size * 1.2:.3f}" Font="3" Size="{size:g}"><ofd:FillColor Value="0 0 0"/>'
+            f'<ofd:TextCode X="0" Y="{size:g}"' + (f' DeltaX="{deltas}"' if deltas else "") + f">{code}</ofd:TextCode>"
+            "</ofd:TextObject>"
+        )
+
+    def line_objects(x: float, baseline: float, s: str) -> list[str]:
+        out = []
+        for start in range(0, len(s), piece):
+            chunk = s[start : start + piece]
+            if chunk.strip():
+                out.append(text_object(x + measure(s[:start]), baseline, chunk))
+        return out
+
+    def page_xml(objects: list[str], template: str | None = None) -> str:
+        tpl = f'<ofd:Template TemplateID="{template}" ZOrder="Background"/>' if template else ""
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{_OFD_NS}">{tpl}'
+            f'<ofd:Content><ofd:Layer ID="{next(ids)}">' + "".join(objects) + "</ofd:Layer></ofd:Content></ofd:Page>"
+        )
+
+    files: dict[str, str] = {}
+    page_refs = []
+    for n, page in enumerate(pages):
+        objects = []
+        for k, (x, line) in enumerate(page):
+            objects += line_objects(x, top + k * leading, line)
+        if page_numbers:
+            number = f"— {n + 1} —"
+            objects.append(text_object(page_w / 2 - measure(number) / 2, page_h - 20.0, number))
+        files[f"Doc_0/Pages/Page_{n}/Content.xml"] = page_xml(objects, "2" if template_text and n == 0 else None)
+        page_refs.append(f'<ofd:Page ID="{100 + n}" BaseLoc="Pages/Page_{n}/Content.xml"/>')
+    template_ref = ""
+    if template_text:
+        files["Doc_0/Tpls/Tpl_0/Content.xml"] = page_xml(
+            line_objects(page_w / 2 - measure(template_text) / 2, top - 2.5 * leading, template_text)
+        )
+        template_ref = '<ofd:TemplatePage ID="2" BaseLoc="Tpls/Tpl_0/Content.xml"/>'
+    files["Doc_0/PublicRes.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{_OFD_NS}" BaseLoc="Res"><ofd:Fonts>'
+        '<ofd:Font ID="3" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'
+    )
+    files["Doc_0/Document.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{_OFD_NS}"><ofd:CommonData>'
+        f"<ofd:MaxUnitID>{next(ids)}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 {page_w:g} {page_h:g}"
+        f"</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>{template_ref}"
+        "</ofd:CommonData><ofd:Pages>" + "".join(page_refs) + "</ofd:Pages></ofd:Document>"
+    )
+    files["OFD.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{_OFD_NS}" Version="1.0" DocType="OFD">'
+        "<ofd:DocBody><ofd:DocInfo><ofd:DocID>0C0D0E0F</ofd:DocID><ofd:Title>fixture</ofd:Title></ofd:DocInfo>"
+        "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+    )
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, xml in files.items():
+            z.writestr(name, xml.encode("utf-8"))
+    return path
+
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+"""A Song-style (宋体-like) font of fonts-noto-cjk, which .ci/run installs."""
+
+
+def render_pages(
+    text: str, *, dpi: int = 200, chars_per_line: int = 36, font_pt: float = 12.0, max_pages: int | None = None
+) -> list:
+    """*text* laid out on A4 page images (Pillow, greyscale) as a scanner would see a printed 公文:
+    paragraphs wrapped at *chars_per_line*, first lines indented by two characters, "— N —" page
+    numbers. Drawn directly with :data:`CJK_FONT` (poppler here has no Adobe-GB1 data to render
+    the unembedded fonts of :func:`make_pdf`)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    px = dpi / 72
+    size = round(font_pt * px)
+    font = _sc_font(ImageFont, size)
+    small = _sc_font(ImageFont, round(10 * px))
+    page_w, page_h = round(A4[0] * px), round(A4[1] * px)
+    width = chars_per_line * size
+    x_left = (page_w - width) / 2
+    leading = round(1.6 * size)
+    lines: list[tuple[float, str]] = []
+    for paragraph in text.split("\n"):
+        if paragraph.strip():
+            lines.extend(_wrap(paragraph, width, 2 * size, font.getlength, x_left))
+    top = round(72 * px)
+    per_page = max(1, (page_h - 2 * top) // leading)
+    chunks = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    if max_pages:
+        chunks = chunks[:max_pages]
+    images = []
+    for n, chunk in enumerate(chunks, 1):
+        image = Image.new("L", (page_w, page_h), 255)
+        draw = ImageDraw.Draw(image)
+        for k, (x, line) in enumerate(chunk):
+            draw.text((x, top + k * leading), line, font=font, fill=0)
+        number = f"— {n} —"
+        draw.text(((page_w - small.getlength(number)) / 2, page_h - round(40 * px)), number, font=small, fill=0)
+        images.append(image)
+    return images
+
+
+def page_texts(text: str, **layout) -> list[str]:
+    """The paragraphs of *text* that :func:`render_pages` puts on each page (a paragraph split by a
+    page break counts on both pages), for comparing what OCR read page by page."""
+    from PIL import ImageFont
+
+    dpi = layout.get("dpi", 200)
+    px = dpi / 72
+    size = round(layout.get("font_pt", 12.0) * px)
+    font = _sc_font(ImageFont, size)
+    width = layout.get("chars_per_line", 36) * size
+    per_page = max(1, (round(A4[1] * px) - 2 * round(72 * px)) // round(1.6 * size))
+    lines = []
+    for paragraph in text.split("\n"):
+        if paragraph.strip():
+            lines.extend(line for _, line in _wrap(paragraph, width, 2 * size, font.getlength, 0))
+    return ["".join(lines[i : i + per_page]) for i in range(0, len(lines), per_page)]
+
+
+def _sc_font(image_font, size: int):
+    for index in range(8):
+        font = image_font.truetype(str(CJK_FONT), size, index=index)
+        if font.getname()[0].endswith(" SC"):
+            return font
+    return image_font.truetype(str(CJK_FONT), size)
+
+
+def make_image_pdf(path: str | os.PathLike, text: str, *, dpi: int = 200, **layout) -> Path:
+    """A scanned PDF: the page images of :func:`render_pages` in a PDF with no text layer."""
+    path = Path(path)
+    images = render_pages(text, dpi=dpi, **layout)
+    images[0].save(path, "PDF", resolution=float(dpi), save_all=True, append_images=images[1:])
+    return path
+
+
+def degrade(image, seed: int):
+    """A poor office scan of *image* (a 200 dpi page of :func:`render_pages`): 150 dpi, tilted
+    0.8°, blurred (radius 0.7), 4% salt-and-pepper specks, JPEG quality 50; *seed* picks the specks."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    w, h = image.size
+    image = image.resize((w * 3 // 4, h * 3 // 4), Image.Resampling.LANCZOS)
+    image = image.rotate(0.8, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    image = image.filter(ImageFilter.GaussianBlur(0.7))
+    pixels = np.asarray(image).copy()
+    rng = np.random.default_rng(seed)
+    specks = rng.random(pixels.shape)
+    pixels[specks < 0.02] = 0
+    pixels[specks > 0.98] = 255
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "JPEG", quality=50)
+    return Image.open(io.BytesIO(buf.getvalue()))

@@ -87,6 +87,8 @@ def _render_report(report: Report, console: Console, *, show_passages: int, show
         summary.add_row("比对库", Text(report.corpus))
     if report.checked_at:
         summary.add_row("检测时间", display_time(report.checked_at))
+    if report.extraction_note:
+        summary.add_row("文本来源", Text(report.extraction_note))
     console.print(summary)
     _render_review(report, console)
 

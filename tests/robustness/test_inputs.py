@@ -136,7 +136,8 @@ def test_reading_a_long_pdf_reports_progress_per_page(hostile):
     from dupcheck.api import Index
 
     _root, folder, _cases, db = hostile
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[str, int, int]] = []
+    path = folder / "pages-at.pdf"
     with Index.open(db, create=False) as index:
-        index.check(folder / "pages-at.pdf", progress=lambda done, total: seen.append((done, total)))
-    assert seen == [(i, 5) for i in range(1, 6)]
+        index.check(path, progress=lambda name, stage, done, total: seen.append((stage, done, total)))
+    assert seen == [("pages", i, 5) for i in range(1, 6)]
