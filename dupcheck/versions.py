@@ -180,10 +180,10 @@ def one_version_each(
     the others are dropped and the passages found again without them (so what they explained
     is credited to the kept version). Returns the passages and ``{kept id: [other ids]}``.
 
-    A candidate version of a document one of whose versions has passages counts as matching
-    even with no passage of its own: credit gives each character to one source, so the second
-    of two near-identical versions rarely keeps any. If the version in force then explains
-    nothing of the draft on its own, the best-matching version is kept instead."""
+    A candidate version in force of a document whose credited versions are all out of force
+    counts as matching even with no passage of its own: credit gives each character to one
+    source, so the version in force rarely keeps any when the draft copied an older one. If it
+    then explains nothing of the draft on its own, the best-matching version is kept instead."""
 
     def group(doc_id: int) -> str:
         v = all_versions.get(doc_id)
@@ -192,9 +192,16 @@ def one_version_each(
     matched: dict[int, int] = {}
     for p in passages:
         matched[p.source_id] = matched.get(p.source_id, 0) + p.chars
-    hit = {group(d) for d in matched}
+    on = as_of or date.today().isoformat()
+
+    def current(doc_id: int) -> bool:
+        return doc_id in all_versions and in_force(all_versions[doc_id], all_versions, on)
+
+    # Groups whose credited versions are none of them in force: there a version in force among
+    # the candidates takes their place.
+    stale = {group(d) for d in matched} - {group(d) for d in matched if current(d)}
     for s in sources:
-        if s.id not in matched and group(s.id) in hit:
+        if s.id not in matched and group(s.id) in stale and current(s.id):
             matched[s.id] = 0
     chosen = choose(matched, all_versions, as_of)
     if not any(chosen.values()):

@@ -327,3 +327,13 @@ def test_every_json_field_is_documented_in_the_readme():
         k for k in keys if f"`{k.rsplit('.', 1)[-1]}`" not in section and f'"{k.rsplit(".", 1)[-1]}"' not in section
     )
     assert missing == []
+
+
+def test_a_second_version_in_force_that_credit_left_out_is_not_named():
+    """Only a superseded credited version makes way for a version in force: two texts of one
+    title, neither dated, both in force, are reported as before (the Spark engine agrees)."""
+    with Index.open(":memory:") as index:
+        index.add_texts([("a.md", OLD, GROUP), ("b.md", OLD + "\n附：说明。", GROUP)])
+        report = index.check_text(DRAFT)
+    (source,) = report.sources
+    assert source.other_versions == () and source.status == "in_force"
