@@ -240,6 +240,8 @@ def test_admin_creates_a_library_and_bad_names_are_refused(app):
         assert re.search(r"[\u4e00-\u9fff]", r.get_data(as_text=True))
     assert c.get("/libraries/l999").status_code == 404
     assert c.get("/libraries/..%2Fweb.db").status_code == 404
+    folder = app.extensions["dupcheck"].config.data_dir / "libraries"  # the name is never a file name
+    assert [re.fullmatch(r"lib-[0-9a-f]{16}\.db", p.name) is not None for p in folder.glob("*.db")] == [True]
 
 
 def _zip(members: dict[str, bytes]) -> io.BytesIO:
