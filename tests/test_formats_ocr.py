@@ -43,7 +43,8 @@ def agreement(read: str, truth: str) -> float:
 
 @pytest.mark.slow
 @needs_tesseract
-def test_scanned_pdf_of_a_real_law_is_ocrd_with_its_confidence(tmp_path):
+def test_scanned_pdf_of_a_real_law_is_ocrd_with_its_confidence(tmp_path, monkeypatch):
+    despeckled = _count_despeckle(monkeypatch)
     text = law_body("行政法/行政许可法(2019-04-23).md", 700) or ARTICLES
     pdf = make_image_pdf(tmp_path / "scan.pdf", text, max_pages=1)
     calls: list[tuple[str, int, int]] = []
@@ -53,6 +54,14 @@ def test_scanned_pdf_of_a_real_law_is_ocrd_with_its_confidence(tmp_path):
     assert agreement(extracted.text, page_texts(text)[0]) >= SCAN_FLOOR
     assert "—" not in extracted.text  # the "— 1 —" page number is furniture on an OCR'd page too
     assert calls[-1] == ("ocr", 1, 1)  # progress: pages read, then pages OCR'd
+    assert despeckled == []  # a clean page is read as it is (the median filter would cost accuracy)
+
+
+def _count_despeckle(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    real = ocr._despeckle
+    monkeypatch.setattr(ocr, "_despeckle", lambda png: (calls.append(png), real(png))[1])
+    return calls
 
 
 # --- the uncertain-character rule ----------------------------------------------------------
@@ -159,13 +168,15 @@ filter; without it this test measures 0.145 (Tesseract takes the specks for diac
 
 @pytest.mark.slow
 @needs_tesseract
-def test_a_specked_scan_is_despeckled_before_ocr(tmp_path):
+def test_a_specked_scan_is_despeckled_before_ocr(tmp_path, monkeypatch):
     from tests.docgen import degrade, render_pages
 
+    despeckled = _count_despeckle(monkeypatch)
     text = law_body("行政法/行政许可法(2019-04-23).md", 1200) or ARTICLES
     degrade(render_pages(text, max_pages=1)[0], 1).save(tmp_path / "specked.pdf", "PDF", resolution=150.0)
     extracted = extract_path(tmp_path / "specked.pdf")
     assert extracted.method == "ocr:tesseract"
+    assert len(despeckled) == 1  # read once as it is, unsure, then again filtered
     assert agreement(extracted.text, page_texts(text)[0]) >= SPECKED_FLOOR
 
 
