@@ -68,12 +68,17 @@ def tesseract_page(pdf: bytes, despeckle: int | None = None) -> tuple[str, float
     from dupcheck import ocr
     from dupcheck.pdftext import _join_lines
 
-    kept = ocr.DESPECKLE
+    kept, chosen = ocr.DESPECKLE, os.environ.get(ocr.ENGINE_ENV)
     ocr.DESPECKLE = kept if despeckle is None else despeckle
+    os.environ[ocr.ENGINE_ENV] = "tesseract"  # dupcheck would take RapidOCR where it is installed
     try:
         page = ocr.ocr_page_images(pdf, [0], "bench.pdf")[0]
     finally:
         ocr.DESPECKLE = kept
+        if chosen is None:
+            del os.environ[ocr.ENGINE_ENV]
+        else:
+            os.environ[ocr.ENGINE_ENV] = chosen
     lines = [line for line in page.lines if not _PAGE_NUMBER.match(line.text.replace(" ", ""))]
     return "\n".join(_join_lines(lines)), (page.conf_sum / page.chars if page.chars else None)
 

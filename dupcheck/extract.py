@@ -82,7 +82,7 @@ MAX_BYTES: int = limits.MAX_FILE_BYTES
 _SUPPORTED = "支持的格式：.txt .md .docx .doc .wps .pdf .ofd .html 及 .png .jpg .tif 图片"
 
 METHODS: frozenset[str] = frozenset(
-    {"text", "text-layer", "converted:libreoffice", "converted:antiword", "ocr:tesseract"}
+    {"text", "text-layer", "converted:libreoffice", "converted:antiword", "ocr:rapidocr", "ocr:tesseract"}
 )
 """Every value of :attr:`Extracted.method` (and of ``Report.extraction``)."""
 
@@ -108,7 +108,7 @@ class Extracted:
     method: str = "text"
     """How the text was obtained (:data:`METHODS`): ``"text"`` (a text file, .docx or web page read
     as it is), ``"text-layer"`` (the text layer of a PDF or OFD), ``"converted:libreoffice"`` /
-    ``"converted:antiword"`` (a .doc/.wps converted), ``"ocr:tesseract"`` (an image, or a PDF of
+    ``"converted:antiword"`` (a .doc/.wps converted), ``"ocr:rapidocr"`` / ``"ocr:tesseract"`` (an image, or a PDF of
     which at least one page was scanned and OCR'd). A report carries it as ``extraction``."""
     ocr_confidence: float | None = None
     """Mean confidence (0–1) of the OCR'd characters; ``None`` when nothing was OCR'd."""

@@ -121,13 +121,14 @@ def pdf_extract(data: bytes, name: str, *, progress=None) -> PdfResult:
         raise InputError(name, ENCRYPTED)
     method, confidence = "text-layer", None
     if scanned:
-        from dupcheck.ocr import METHOD, ocr_page_images
+        from dupcheck.ocr import method as ocr_method
+        from dupcheck.ocr import ocr_page_images
 
         ocr = ocr_page_images(data, scanned, name, progress=progress)
         chars = sum(p.chars for p in ocr.values())
         for i, recognised in ocr.items():
             pages[i] = recognised.lines
-        method = METHOD
+        method = ocr_method()
         confidence = sum(p.conf_sum for p in ocr.values()) / chars if chars else None
     if not any(pages):
         raise InputError(name, "扫描件 PDF，没有识别出文字" if scanned else "PDF 没有文字层，也没有可识别的图片")

@@ -95,7 +95,8 @@ def test_word97_with_neither_converter_names_what_to_install(monkeypatch):
 @pytest.mark.skipif(
     shutil.which("tesseract") is None or not CJK_FONT.exists(), reason="Tesseract or the CJK font is missing"
 )
-def test_an_image_is_read_by_ocr_with_its_confidence(tmp_path):
+def test_an_image_is_read_by_ocr_with_its_confidence(tmp_path, monkeypatch):
+    monkeypatch.setenv("DUPCHECK_OCR_ENGINE", "tesseract")
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(str(Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")), 40)

@@ -45,7 +45,8 @@ def test_by_format_counts_each_way_a_file_was_read():
 
 
 @pytest.mark.slow
-def test_index_of_a_mixed_folder_lists_every_format(tmp_path, capsys):
+def test_index_of_a_mixed_folder_lists_every_format(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DUPCHECK_OCR_ENGINE", "tesseract")
     laws = [text for _, text in corpus_laws(8, 1500)] or [ARTICLES] * 8
     folder = tmp_path / "laws"
     folder.mkdir()

@@ -53,7 +53,8 @@ def test_every_report_format_carries_the_extraction():
 @pytest.mark.skipif(
     shutil.which("tesseract") is None or not CJK_FONT.exists(), reason="Tesseract or the CJK font is missing"
 )
-def test_checking_a_scanned_image_reports_ocr_and_its_confidence(tmp_path):
+def test_checking_a_scanned_image_reports_ocr_and_its_confidence(tmp_path, monkeypatch):
+    monkeypatch.setenv("DUPCHECK_OCR_ENGINE", "tesseract")
     from PIL import Image, ImageDraw, ImageFont
 
     source = law_body("行政法/行政许可法(2019-04-23).md", 2000) or ARTICLES
