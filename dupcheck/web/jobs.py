@@ -221,13 +221,20 @@ class JobManager:
             threshold=job.threshold,
         )
         try:
-            text = extract_bytes(data, item.name).text  # the type is decided by content
+            extracted = extract_bytes(data, item.name)  # the type is decided by content
         except InputError as exc:
             item.check_id = self.db.add_check(**common, error=exc.reason)
             item.state, item.message = "error", exc.reason
             return
         assert job.threshold is not None  # a check job always has one (library jobs have none)
-        report = index.check_text(text, path=item.name, threshold=job.threshold)
+        report = index.check_text(
+            extracted.text,
+            path=item.name,
+            threshold=job.threshold,
+            digest=(sha256, len(data)),  # the run record names the uploaded file, as the CLI's does
+            extraction=extracted.method,
+            ocr_confidence=extracted.ocr_confidence,
+        )
         html = render_html(report, corpus_name=lib.name)
         json_text = render_json([report])
         annotated = self.uploads.new_path()

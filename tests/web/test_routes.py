@@ -3,6 +3,7 @@ admin may do."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -145,7 +146,8 @@ def test_check_report_downloads_history(app):
 
     c = app.test_client()
     assert "开始检测" in c.get("/").get_data(as_text=True)
-    r = submit(c, [(LAW, "草稿.txt")])
+    upload = LAW.encode("gb18030")  # a clerk's GBK file: its bytes are not the text's UTF-8
+    r = submit(c, [(upload, "草稿.txt")])
     assert r.status_code == 303
     done = wait(c, r.headers["Location"])
     assert done.status_code == 303  # one file: straight to its report
@@ -161,7 +163,10 @@ def test_check_report_downloads_history(app):
     assert all(f.status_code == 200 for f in files.values())
     assert "草稿.查重标注.docx" in unquote(files["docx"].headers["Content-Disposition"])
     assert docx.Document(io.BytesIO(files["docx"].data)).paragraphs
-    assert files["json"].get_json() is not None
+    record = files["json"].get_json()[0]
+    # The web check records what the CLI's does: the uploaded file's digest and how it was read.
+    assert record["run_record"]["draft_sha256"] == hashlib.sha256(upload).hexdigest()
+    assert record["extraction"] == "text"
     assert files["html"].data == view.data
     assert c.get(f"{report}/download/exe").status_code == 404
     assert "草稿.txt" in c.get("/history?q=草稿").get_data(as_text=True)
