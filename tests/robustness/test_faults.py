@@ -68,7 +68,7 @@ def _wait_for_workers(pid: int, within: float = 30.0) -> None:
 
 @pytest.mark.parametrize("sig,delay", [(signal.SIGKILL, 0.0), (signal.SIGKILL, 0.8), (signal.SIGTERM, 0.4)])
 def test_killed_index_leaves_an_index_that_opens_answers_and_resumes(tmp_path, sig, delay):
-    corpus = _many(tmp_path / "corpus", 240)
+    corpus = _many(tmp_path / "corpus", 160)
     db = tmp_path / "i.db"
     assert dupcheck("index", str(corpus / "d0001.txt"), "--db", str(db), "-q").code == 0  # a first, small index
     proc = subprocess.Popen(
@@ -90,7 +90,7 @@ def test_killed_index_leaves_an_index_that_opens_answers_and_resumes(tmp_path, s
     run = dupcheck("check", str(draft), "--db", str(db))  # opens and answers
     assert run.code == 1, run.err
     run = dupcheck("index", str(corpus), "--db", str(db))  # resumes
-    assert run.code == 0 and "共 240 篇" in run.err, run.err
+    assert run.code == 0 and "共 160 篇" in run.err, run.err
     leftovers = [p.name for p in tmp_path.iterdir() if ".rebuild-" in p.name or p.name.endswith(".partial")]
     assert leftovers == []
 
