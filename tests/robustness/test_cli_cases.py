@@ -181,3 +181,21 @@ def test_home_unset_without_a_passwd_entry_is_one_line(monkeypatch, capsys, buil
     assert main(["check", draft]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "HOME" in err[0] and "DUPCHECK_CACHE" in err[0]
+
+
+def test_sigterm_after_the_work_ends_the_process_without_a_traceback(tmp_path, capsys):
+    """SIGTERM turns into a clean exit 143 while dupcheck works; once main() returns (the
+    interpreter joining threads at shutdown) it must not raise where nothing catches it."""
+    import signal
+
+    from dupcheck.cli import main
+
+    draft = tmp_path / "d.txt"
+    draft.write_text(LAW_A, encoding="utf-8")
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(["extract", str(draft)]) == 0
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    capsys.readouterr()
