@@ -549,9 +549,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import sqlite3
 
-    from dupcheck.safety import install_sigterm, is_disk_full
+    from dupcheck.safety import install_sigterm, restore_sigterm
 
     for stream in (sys.stdout, sys.stderr):  # a name that is not UTF-8 never ends in a traceback
         with _suppress():
@@ -561,6 +560,17 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version (0) or a usage error (2): a code, not an exception
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     install_sigterm()
+    try:
+        return _run(args)
+    finally:
+        restore_sigterm()  # a SIGTERM after the work (at shutdown) ends the process, never a traceback
+
+
+def _run(args) -> int:
+    import sqlite3
+
+    from dupcheck.safety import is_disk_full
+
     try:
         return args.func(args)
     except InputError as exc:

@@ -25,6 +25,7 @@ __all__ = [
     "is_disk_full",
     "pid_alive",
     "remove_stale",
+    "restore_sigterm",
     "worker_init",
     "worker_pool",
 ]
@@ -89,6 +90,13 @@ def install_sigterm() -> None:
 
     with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGTERM, handler)
+
+
+def restore_sigterm() -> None:
+    """SIGTERM back to its default, once the work is done: one arriving while the interpreter shuts
+    down (joining threads) would otherwise raise :class:`Terminated` where nothing catches it."""
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 _PR_SET_PDEATHSIG = 1

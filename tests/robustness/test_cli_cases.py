@@ -146,16 +146,15 @@ def test_file_names_that_are_not_utf8(built, tmp_path):
     idx = str(tmp_path / "gbk.db")
     assert dupcheck("index", str(folder), "--db", idx).code == 0
     assert dupcheck("index", str(folder), "--db", idx).err.count("未变 2") == 1  # stored exactly: unchanged
-    for path in (name, bad):
-        run = dupcheck("check", os.fsdecode(path), "--db", db, "--html", str(tmp_path / "h"), "--format", "json")
-        assert run.code == 1, run.err
-    run = dupcheck("check", os.fsdecode(name), os.fsdecode(bad), "--db", idx)
-    assert run.code == 1 and "草稿" in run.out
-    (tmp_path / "h2").mkdir()
-    run = dupcheck("check", os.fsdecode(name), "--db", db, "--html", str(tmp_path / "h2"))
-    assert run.code == 1, run.err
-    (report,) = list((tmp_path / "h2").iterdir())  # named after the real file name
-    assert "草稿" in report.read_text(encoding="utf-8")  # the name shown readably (GB18030 bytes)
+    run = dupcheck("check", os.fsdecode(name), os.fsdecode(bad), "--db", idx)  # the terminal report
+    assert run.code == 1 and "草稿" in run.out, run.err
+    reports = tmp_path / "h"
+    run = dupcheck("check", os.fsdecode(name), os.fsdecode(bad), "--db", db, "--html", str(reports), "--format", "json")
+    assert run.code == 1 and all(r["flagged"] for r in json.loads(run.out)), run.err
+    names = sorted(os.listdir(os.fsencode(reports)))  # named after the real file names
+    assert names == sorted([b"\xff\xfe.html", "草稿".encode("gbk") + b".html"])
+    html = (reports / os.fsdecode("草稿".encode("gbk") + b".html")).read_text(encoding="utf-8")
+    assert "草稿" in html  # the name shown readably (GB18030 bytes)
 
 
 def test_cache_folder_problems(built, tmp_path):
@@ -182,3 +181,21 @@ def test_home_unset_without_a_passwd_entry_is_one_line(monkeypatch, capsys, buil
     assert main(["check", draft]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "HOME" in err[0] and "DUPCHECK_CACHE" in err[0]
+
+
+def test_sigterm_after_the_work_ends_the_process_without_a_traceback(tmp_path, capsys):
+    """SIGTERM turns into a clean exit 143 while dupcheck works; once main() returns (the
+    interpreter joining threads at shutdown) it must not raise where nothing catches it."""
+    import signal
+
+    from dupcheck.cli import main
+
+    draft = tmp_path / "d.txt"
+    draft.write_text(LAW_A, encoding="utf-8")
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(["extract", str(draft)]) == 0
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    capsys.readouterr()
