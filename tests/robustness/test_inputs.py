@@ -4,6 +4,8 @@ them), never a traceback. Limits are scaled down (``SMALL_LIMITS``) so each case
 
 from __future__ import annotations
 
+import re
+
 import json
 import signal
 
@@ -95,7 +97,13 @@ def test_index_of_a_folder_of_every_hostile_input(hostile):
         assert any(c.path.name in line and c.reason in line for line in skipped), (c.name, run.err)
     readable = sum(1 for c in cases if not c.code)
     assert f"新增 {readable}，" in run.err and f"跳过 {len(refused)}" in run.err, run.err
-    assert len(skipped) == len(refused) and len(run.err.strip().splitlines()) == len(refused) + 1
+    lines = run.err.strip().splitlines()
+    # Nothing else on stderr: the skips, the per-format tally (按格式：, one indented line per
+    # format, whose skip counts add up to the same total) and the totals line.
+    tally = lines[len(skipped) : -1]
+    assert tally[0] == "按格式：" and all(line.startswith("  ") for line in tally[1:]), run.err
+    per_format = [int(m) for line in tally[1:] for m in re.findall(r"跳过 (\d+)（", line)]
+    assert len(skipped) == len(refused) == sum(per_format), run.err
 
 
 def _peak_mb(*args: str) -> tuple[int, float]:
