@@ -4,9 +4,8 @@ them), never a traceback. Limits are scaled down (``SMALL_LIMITS``) so each case
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 import signal
 
 import pytest
