@@ -479,17 +479,19 @@ def summary_of(point: dict) -> dict:
 
 
 def fits(points: dict) -> dict:
-    xs = [p["chars"] for p in points.values()]
+    """Growth exponents of each figure, over the points that have it (at least two)."""
     out = {}
 
     def fit(name: str, get) -> None:
-        ys = []
+        xs, ys = [], []
         for p in points.values():
             try:
                 ys.append(get(p))
             except (KeyError, TypeError, statistics.StatisticsError):
-                return
-        out[name] = slope(xs, ys)
+                continue
+            xs.append(p["chars"])
+        if len(xs) >= 2:
+            out[name] = slope(xs, ys)
 
     fit("index_cpu_seconds", lambda p: p["index"]["cpu_seconds"])
     fit("check_cpu_seconds", lambda p: statistics.median(r["cpu_seconds"] for r in p["check"]["runs"]))
