@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import functools
 import os
 import re
 import stat
@@ -347,22 +348,29 @@ def _double_byte_chars(codec: str, leads: range, trails: list[range]) -> set[str
     return chars
 
 
+@functools.cache
 def _common_chars() -> re.Pattern[str]:
-    """ASCII text and the 7,445 characters of GB 2312 (the 6,763 commonest hanzi, usual punctuation)."""
+    """ASCII text and the 7,445 characters of GB 2312 (the 6,763 commonest hanzi, usual punctuation).
+
+    Built on first use (tens of milliseconds), not at import: most documents are UTF-8 or .docx
+    and never need it, and every ``dupcheck`` process imports this module."""
     chars = set("\t\n\f\r" + "".join(map(chr, range(0x20, 0x7F))))
     chars |= _double_byte_chars("gb2312", range(0xA1, 0xF8), [range(0xA1, 0xFF)])
     return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]")
 
 
-_COMMON = _common_chars()
 # Hanzi a Chinese document commonly uses in either script: GB 2312's and Big5's level 1 (the
 # 5,401 常用字 at A440-C67E), with Big5's symbols. A correct decoding of a real document has
 # almost only these; a wrong one (Big5 read as GBK, GBK as Big5) has many rare ideographs,
 # kana, Hangul or private-use characters in their place.
-_COMMON_EITHER = frozenset(
-    _double_byte_chars("gb2312", range(0xA1, 0xF8), [range(0xA1, 0xFF)])
-    | _double_byte_chars("big5", range(0xA1, 0xC7), [range(0x40, 0x7F), range(0xA1, 0xFF)])
-)
+@functools.cache
+def _common_either() -> frozenset[str]:
+    return frozenset(
+        _double_byte_chars("gb2312", range(0xA1, 0xF8), [range(0xA1, 0xFF)])
+        | _double_byte_chars("big5", range(0xA1, 0xC7), [range(0x40, 0x7F), range(0xA1, 0xFF)])
+    )
+
+
 _WIDE = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
     "\ue000-\uf8ff\uf900-\ufaff\U00020000-\U0003ffff\U000f0000-\U0010ffff]"
@@ -380,7 +388,8 @@ def rare_share(text: str, encoding: str = "") -> float:
     wide = _WIDE.findall(text[:_SAMPLE])
     if not wide:
         return 0.0
-    rare = [c for c in wide if c not in _COMMON_EITHER]
+    common = _common_either()
+    rare = [c for c in wide if c not in common]
     if encoding == "gb18030":
         rare = [c for c in rare if len(c.encode("gb18030")) == 2]
     return len(rare) / len(wide)
@@ -508,7 +517,7 @@ def _gbk_posing_as_utf8(utf8: str, data: bytes) -> bool:
         gb = data.decode("gb18030")
     except UnicodeDecodeError:
         return False
-    return bool(_HANZI.search(gb)) and len(_COMMON.findall(gb)) == len(gb)
+    return bool(_HANZI.search(gb)) and len(_common_chars().findall(gb)) == len(gb)
 
 
 def _score(data: bytes, encoding: str) -> float | None:
@@ -526,7 +535,7 @@ def _score(data: bytes, encoding: str) -> float | None:
         return None
     if not text:
         return None
-    plausible, common = len(_PLAUSIBLE.findall(text)), len(_COMMON.findall(text))
+    plausible, common = len(_PLAUSIBLE.findall(text)), len(_common_chars().findall(text))
     return (common + 0.5 * (plausible - common)) / len(text)
 
 
