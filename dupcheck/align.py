@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.fingerprint import kgram_hashes64
-from dupcheck.matchkey import MASKED_ARTICLE_LABEL
+from dupcheck.matchkey import MASKED_ARTICLE_LABEL, NUMBER
 
 
 @dataclass(frozen=True)
@@ -325,6 +325,27 @@ def _before_label(window: str) -> str:
     return window if cut < 0 else window[:cut]
 
 
+def _label_tail(draft: str, a1: int, source: str, b1: int) -> int:
+    """How many key characters before ``a1`` / ``b1`` are the next article's label or its start.
+
+    A chain that runs on into the next article takes its masked label 第\ue001条 (any label reads
+    the same), or, when the units differ (第十九条 against 第二章), 第\ue001 or 第 alone: the
+    passage then ended mid-label (…追究刑事责任。⏎第十九) and the chance characters counted as
+    evidence, enough to make a 15-character stock phrase a 17-character passage.
+    """
+    for cut in (_LABEL, _LABEL[:2]):
+        if draft.endswith(cut, 0, a1) and source.endswith(cut, 0, b1):
+            return len(cut)
+    if (
+        draft.endswith("第", 0, a1)
+        and source.endswith("第", 0, b1)
+        and draft[a1 : a1 + 1] == NUMBER
+        and source[b1 : b1 + 1] == NUMBER
+    ):
+        return 1
+    return 0
+
+
 def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
     """The part of ``m`` whose draft side is ``[d0, d1)``, its source side found by exact alignment."""
     if (d0, d1) == (m.draft_start, m.draft_end):
@@ -374,18 +395,19 @@ def align(
             # each), chained from its first place to its second across whatever lies between, out
             # of step: the only evidence is the phrase, once.
             members = [max(members, key=lambda x: lengths[x])]
-        matched = sum(lengths[x] for x in members)
-        if matched < params.min_matched:  # most chains are one short chance match: drop them cheaply
-            continue
-        anchored = max(lengths[x] for x in members) >= params.min_anchor
         a0, b0 = starts[members[0]], sources[members[0]]
         a1 = max(starts[x] + lengths[x] for x in members)
         b1 = max(sources[x] + lengths[x] for x in members)
+        tail = _label_tail(draft, a1, source, b1)  # the next article's label, or its start: not evidence
+        matched = sum(lengths[x] for x in members) - tail
+        if matched < params.min_matched:  # most chains are one short chance match: drop them cheaply
+            continue
+        anchored = max(lengths[x] - (tail if x == members[-1] else 0) for x in members) >= params.min_anchor
         if covered[a0:a1].mean() > 0.5:  # a weaker chain over draft text a better one explains
             continue
         # Widen both ends by exact alignment; edits near an end keep the last characters from seeding.
-        if draft.endswith(_LABEL, 0, a1) and source.endswith(_LABEL, 0, b1):
-            a1, b1 = a1 - len(_LABEL), b1 - len(_LABEL)  # the next article's label: not evidence
+        if tail:
+            a1, b1 = a1 - tail, b1 - tail
         else:
             ea, eb = _extend(
                 _before_label(draft[a1 : a1 + params.edge]), source[b1 : b1 + params.edge], params.edge_gap

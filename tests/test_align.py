@@ -198,3 +198,16 @@ def test_two_sentences_that_start_alike_still_chain_across_an_insertion():
     draft = match_key(article[:cut] + "有关单位和个人应当如实提供情况，不得拒绝或者隐瞒。" + article[cut:]).text
     found = align(draft, source)
     assert [(m.draft_start, m.draft_end) for m in found] == [(0, len(draft))]
+
+
+def test_a_passage_does_not_end_mid_label():
+    # The draft's next article 第十九条 against the source's next heading 第二章: both read 第\ue001
+    # in the key, then differ. Those two chance characters are not evidence: without them the
+    # stock phrase (15 key characters) is short of a passage, and a real copy ends before them.
+    source = "第五条 违反本办法的，给予处分；构成犯罪的，依法追究刑事责任。\n第二章 许可"
+    draft = "第十八条 对违反规定的，给予行政处分；构成犯罪的，依法追究刑事责任。\n第十九条 市场监督管理部门应当"
+    assert align(match_key(draft).text, match_key(source).text) == []
+    copied = "烟草专卖行政主管部门的工作人员滥用职权、徇私舞弊、玩忽职守的，给予处分；构成犯罪的，依法追究刑事责任。\n"
+    d, s = match_key("第十八条 " + copied + "第十九条 其他"), match_key("第四十条 " + copied + "第二章 附则")
+    [m] = align(d.text, s.text)
+    assert d.text[m.draft_end - 1] == "任" and s.text[m.source_end - 1] == "任"

@@ -344,14 +344,22 @@ N_REG = 6  # drafts per disguise
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory):
-    """Both checkers over N_REG drafts of every disguise, built from the real corpus."""
+def real_corpus():
+    """The laws corpus beside the repository, read once for the tests that use it."""
     if not (CORPUS / "manifest.jsonl").exists():
         pytest.skip("laws corpus not found beside the repository")
+    from bench import bench_quality as bq
+
+    return bq.load_corpus(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory, real_corpus):
+    """Both checkers over N_REG drafts of every disguise, built from the real corpus."""
     pytest.importorskip("dupcheck.api")
     from bench import bench_quality as bq
 
-    corpus = bq.load_corpus(CORPUS)
+    corpus = real_corpus
     pools = bc.build_pools(corpus, seed=11)
     drafts = bc.make_drafts(pools, bc.DISGUISES, N_REG, seed=11)
     systems = {"baseline": bq.BaselineSystem, "dupcheck": bq.DupcheckSystem}
@@ -421,3 +429,26 @@ def test_no_false_alarm_on_original_text(real_run):
     _bq, results = real_run
     zero = [r.reports["dupcheck"]["rate"] for r in results if not r.cases]
     assert zero and max(zero) < 0.03, zero
+
+
+# --- regression: real parent/child pairs --------------------------------------------------
+
+# Children whose parent law was lost as top source by a rule change, and the rule that brought it
+# back: a stock phrase whose passage ran on into the next article's label start (第十九 against
+# 第二章) made 公安机关办理行政案件程序规定 outrank the 烟草专卖法 family; the version in force
+# (the 2024 rewrite of 矿产资源法) was kept although the child copies the 2009 text.
+LOST_PAIRS = ("青岛市实施《中华人民共和国烟草专卖法》办法", "山东省实施《中华人民共和国矿产资源法》办法")
+
+
+@pytest.mark.slow
+def test_real_pairs_once_lost_find_their_law(tmp_path, real_corpus):
+    from dupcheck.api import Index
+
+    pairs, _, national = bc.real_pairs(real_corpus)
+    chosen = [p for p in pairs if p.title in LOST_PAIRS]
+    assert len(chosen) == len(LOST_PAIRS)
+    with Index.open(tmp_path / "national.sqlite") as idx:
+        idx.add_texts([(d.key, d.text, d.title) for d in national])
+        for p in chosen:
+            top = idx.check_text(p.text, path=p.key).sources[0].path
+            assert top in p.law_keys + p.impl_keys, (p.title, top)
