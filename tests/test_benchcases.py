@@ -181,6 +181,37 @@ def test_ground_truth_invariants(pools, disguise):
         assert (d.top_source is None) == (not d.cases)
 
 
+@pytest.fixture(scope="module")
+def libraries(pools):
+    return {"": pools, "tradlib": bc.traditional_library(pools), "policy": bc.policy_library(pools)}
+
+
+@pytest.mark.parametrize("disguise", ["seam", "tradlib", "tradlib-edit", "policy"])
+def test_ground_truth_invariants_of_the_extended_drafts(libraries, disguise):
+    lib = libraries[bc.LIBRARY_OF.get(disguise, "")]
+    drafts = [bc.make_draft(lib, disguise, j, 3) for j in range(8)]
+    assert sum(len(d.cases) for d in drafts) >= 8
+    for d in drafts:
+        assert bc.check_draft(d, lib) == []
+        assert d.true_rate == true_copy_rate(d.text, d.cases)
+
+
+def test_a_rewritten_library_keeps_every_article_in_place(pools, libraries):
+    tw, policy = libraries["tradlib"], libraries["policy"]
+    for key, arts in list(pools.copyable.items())[:5]:
+        for a, b, c in zip(arts, tw.copyable[key], policy.copyable[key]):
+            plain = pools.docs[key].text[a.start : a.end]
+            traditional = tw.docs[key].text[b.start : b.end]
+            assert traditional.startswith(f"第 {bc.cn_value(plain[1 : plain.index('条')])} 條\n")
+            assert bc._s2tw().convert(plain.split(None, 1)[1][:6])[:2] == traditional.split("\n")[1][:2]
+            assert policy.docs[key].text[c.start : c.end].startswith("（")
+            assert (b.index, c.index) == (a.index, a.index)
+
+
+def test_cn_value_inverts_cn_number():
+    assert [bc.cn_value(bc.cn_number(n)) for n in range(1, 1000)] == list(range(1, 1000))
+
+
 def test_drafts_are_deterministic(pools):
     a = drafts_of(pools, "mixed", 3)
     b = drafts_of(pools, "mixed", 3)
