@@ -184,8 +184,31 @@ def linkable(mems: np.ndarray, params: AlignParams) -> np.ndarray:
     return found > itself
 
 
-def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
-    """Chains of MEM indices (each in draft order), best first; each MEM in at most one chain."""
+MIN_LINE = 8
+"""Key characters a draft line needs to part two passages (a paragraph, not a stray line break)."""
+
+
+def lines_after(ends: np.ndarray, line_starts: np.ndarray | None, length: int) -> np.ndarray:
+    """For each draft position in ``ends``, where the first whole line of at least ``MIN_LINE`` key
+    characters that begins at or after it ends (``length + 1`` when there is none).
+
+    Text that starts at or beyond that point has a paragraph of the draft between it and ``ends``:
+    an original paragraph between two copied ones, in a policy document whose numbered
+    paragraphs （一） （二） carry no label the key can see."""
+    if line_starts is None or len(line_starts) == 0:
+        return np.full(len(ends), length + 1, dtype=np.int64)
+    bounds = np.append(line_starts, length)
+    long = np.diff(bounds) >= MIN_LINE
+    starts, stops = bounds[:-1][long], bounds[1:][long]
+    i = np.searchsorted(starts, ends, "left")
+    return np.where(i < len(starts), stops[np.minimum(i, max(len(starts) - 1, 0))], length + 1).astype(np.int64)
+
+
+def chain(mems: np.ndarray, params: AlignParams, line_after: np.ndarray | None = None) -> list[list[int]]:
+    """Chains of MEM indices (each in draft order), best first; each MEM in at most one chain.
+
+    ``line_after[i]`` (see :func:`lines_after`): a MEM may follow MEM ``i`` only if it starts before
+    that position, so no whole line of the draft lies between them."""
     n = len(mems)
     if n == 0:
         return []
@@ -205,6 +228,7 @@ def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
         ends.append(int(d1[idx]))
         members.append(idx)
     d_start, s_start, d_end, s_end, lengths = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
+    barrier = line_after.tolist() if line_after is not None else [np.inf] * n
     score = [0.0] * n
     back = [-1] * n
     k_overlap = params.k
@@ -227,7 +251,7 @@ def chain(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
                 gap_s = sm - s_end[p]
                 if gap_s < -k_overlap or gap_s > max_gap or abs(gap_d - gap_s) > max_shift:
                     continue
-                if d_end[m] <= d_end[p] or s_end[m] <= s_end[p]:
+                if d_end[m] <= d_end[p] or s_end[m] <= s_end[p] or dm >= barrier[p]:
                     continue
                 gain = score[p] - 0.25 * max(gap_d, gap_s, 0) - 0.25 * abs(gap_d - gap_s)
                 if gain > best or (gain == best and best_p >= 0 and rank_l[p] < rank_l[best_p]):
@@ -255,7 +279,7 @@ def _take_chains(score: list[float], back: list[int]) -> list[list[int]]:
     return chains
 
 
-def chain_reference(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
+def chain_reference(mems: np.ndarray, params: AlignParams, line_after: np.ndarray | None = None) -> list[list[int]]:
     """Plain reference of :func:`chain` (searches every MEM ending near, on any diagonal), for tests."""
     n = len(mems)
     if n == 0:
@@ -265,6 +289,7 @@ def chain_reference(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
     by_end = np.argsort(d1, kind="stable")
     ends_sorted = d1[by_end].tolist()
     d_start, s_start, d_end, s_end, lengths = d0.tolist(), s0.tolist(), d1.tolist(), s1.tolist(), length.tolist()
+    barrier = line_after.tolist() if line_after is not None else [np.inf] * n
     score = [0.0] * n
     back = [-1] * n
     k_overlap = params.k
@@ -280,7 +305,7 @@ def chain_reference(mems: np.ndarray, params: AlignParams) -> list[list[int]]:
             gap_s = s_start[m] - s_end[p]
             if gap_s < -k_overlap or gap_s > params.max_gap or abs(gap_d - gap_s) > params.max_shift:
                 continue
-            if d_end[m] <= d_end[p] or s_end[m] <= s_end[p]:
+            if d_end[m] <= d_end[p] or s_end[m] <= s_end[p] or d_start[m] >= barrier[p]:
                 continue
             gain = score[p] - 0.25 * max(gap_d, gap_s, 0) - 0.25 * abs(gap_d - gap_s)
             if gain > best:
@@ -367,12 +392,18 @@ def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
 
 
 def align(
-    draft: str, source: str, params: AlignParams = AlignParams(), *, seeds: SeedTable | None = None
+    draft: str,
+    source: str,
+    params: AlignParams = AlignParams(),
+    *,
+    seeds: SeedTable | None = None,
+    line_starts: np.ndarray | None = None,
 ) -> list[KeyMatch]:
     """Verified passages of ``draft`` copied from ``source`` (both matching keys), in draft order.
 
-    ``seeds`` is the source's :class:`SeedTable`, if the caller keeps one. The passages do not
-    overlap in the draft.
+    ``seeds`` is the source's :class:`SeedTable`, if the caller keeps one; ``line_starts`` the
+    sorted key positions where a line of the draft begins, if known (see :func:`bridge`). The
+    passages do not overlap in the draft.
     """
     dc = np.frombuffer(draft.encode("utf-32-le"), dtype=np.uint32)
     table = seeds if seeds is not None and seeds.k == params.k else SeedTable.of(source, params.k)
@@ -385,7 +416,8 @@ def align(
     )
     covered = np.zeros(len(draft) + 1, dtype=bool)
     found: list[KeyMatch] = []
-    for members in chain(mems, params):
+    line_after = lines_after(mems[:, 0] + mems[:, 2], line_starts, len(draft)) if line_starts is not None else None
+    for members in chain(mems, params, line_after):
         if (
             len(members) > 1
             and any(starts[b] - starts[a] != sources[b] - sources[a] for a, b in itertools.pairwise(members))
@@ -434,10 +466,17 @@ def align(
         covered[m.draft_start : m.draft_end] = True
         found.append(m)
     found.sort(key=lambda m: (m.draft_start, m.source_start))
-    return bridge(found, draft, source, params.max_bridge, params.min_similarity)
+    return bridge(found, draft, source, params.max_bridge, params.min_similarity, line_starts)
 
 
-def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_similarity: float) -> list[KeyMatch]:
+def bridge(
+    found: list[KeyMatch],
+    draft: str,
+    source: str,
+    limit: int,
+    min_similarity: float,
+    line_starts: np.ndarray | None = None,
+) -> list[KeyMatch]:
     """Join consecutive passages that continue each other within one article.
 
     A sentence inserted into a copied article, or dropped from it, leaves a gap on one side
@@ -445,8 +484,11 @@ def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_simil
     are one copy of one article. They are joined when both gaps are at most ``limit`` key
     characters and neither the gaps nor the start of the second passage hold an article label:
     that would be another article, copied from elsewhere or original, and stays apart (a
-    cross-reference 第X条 in a gap reads the same in the key and keeps them apart too). The
-    joined passage must still have ``min_similarity``. (Alignment sees one source at a time: a
+    cross-reference 第X条 in a gap reads the same in the key and keeps them apart too). Nor are
+    they joined across a whole line of the draft that neither holds (given ``line_starts``, the
+    key positions where draft lines begin): a paragraph of the draft's own between two copied
+    ones, as in policy documents, whose numbered paragraphs （一） （二） carry no label the key
+    can see. The joined passage must still have ``min_similarity``. (Alignment sees one source at a time: a
     sentence in the gap that another source holds is credited to this one if this one ranks
     first; the copy rate is the same either way.)
     """
@@ -461,6 +503,9 @@ def bridge(found: list[KeyMatch], draft: str, source: str, limit: int, min_simil
             and 0 <= gap_s <= limit
             and _LABEL[:2] not in draft[p.draft_end : m.draft_start + 2]
             and _LABEL[:2] not in source[p.source_end : m.source_start + 2]
+            and (
+                line_starts is None or m.draft_start < lines_after(np.array([p.draft_end]), line_starts, len(draft))[0]
+            )
         ):
             joined = Indel.normalized_similarity(
                 draft[p.draft_start : m.draft_end], source[p.source_start : m.source_end]

@@ -71,18 +71,47 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-# 第十二条, 第 12 條 (label lines of traditional-script laws have spaces), with what follows it on its line
+# A unit label at a line start: 第十二条, 第 12 條 (label lines of traditional-script laws have
+# spaces), and the numbered paragraphs of policy documents: 一、 （一） (一) 1. 1．
+_PARAGRAPH_NUMERAL = "[一二三四五六七八九十百零〇两兩0-9０-９]+"
+_UNIT_LABEL = re.compile(
+    rf"(?m)^[ \t\u3000]*(?:第[ \t\u3000]*{NUMERAL}[ \t\u3000]*{ARTICLE_UNIT}(?:之{NUMERAL})?"
+    rf"|[（(]{_PARAGRAPH_NUMERAL}[）)]|{_PARAGRAPH_NUMERAL}[、．.](?![0-9０-９]))[ \t\u3000]*"
+)
+# 第十二条 right before a passage, wherever it stands in its line
 _LEADING_LABEL = re.compile(rf"第[ \t\u3000]*{NUMERAL}[ \t\u3000]*{ARTICLE_UNIT}(?:之{NUMERAL})?\s*$")
+LABEL_SLACK = 12
+"""Characters an edit may leave between a unit's label and the first aligned character of its text."""
 
 
-def _label_before(text: str, start: int) -> int:
-    """Where the article label (第X条) right before ``start`` begins, or ``start`` if there is none.
+def _label_before(text: str, start: int, slack: int = LABEL_SLACK) -> tuple[int, int]:
+    """Where the unit label (第X条, （一）, 1.) that begins the line of ``start`` begins, and how many
+    non-whitespace characters lie between its end and ``start`` (``(start, 0)`` if there is none).
 
     A run of copied articles is often found as passages that start after the label: the
-    neighbouring passage's masked label matched first and was then snapped off it.
+    neighbouring passage's masked label matched first and was then snapped off it, or the label
+    differs (（四） against （一）), or an edit among the first words kept them from seeding.
     """
-    m = _LEADING_LABEL.search(text, max(0, start - 16), start)
-    return m.start() if m else start
+    right_before = _LEADING_LABEL.search(text, max(0, start - 16), start)  # anywhere in a line
+    if right_before:
+        return right_before.start(), 0
+    line = text.rfind("\n", 0, start) + 1
+    if start - line > 4 * slack + 16:
+        return start, 0
+    m = _UNIT_LABEL.match(text, line)
+    if m is None or m.end() > start:
+        return start, 0
+    between = text[m.end() : start]
+    return line + (len(m.group(0)) - len(m.group(0).lstrip())), len("".join(between.split()))
+
+
+def _line_end_after(text: str, end: int) -> tuple[int, int]:
+    """The end of the line of ``end`` (before trailing whitespace), and the non-whitespace characters up to it."""
+    stop = text.find("\n", end)
+    stop = len(text) if stop < 0 else stop
+    while stop > end and text[stop - 1].isspace():
+        stop -= 1
+    return stop, len("".join(text[end:stop].split()))
 
 
 def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams) -> KeyMatch | None:
@@ -121,8 +150,10 @@ def find_passages(
     explains already.
     """
     aligned = []
+    breaks = np.flatnonzero(np.frombuffer(draft_text.encode("utf-32-le"), dtype=np.uint32) == 10)
+    line_starts = np.unique(np.searchsorted(draft_key.starts, breaks + 1))
     for source in sources:
-        matches = align(draft_key.text, source.key.text, params, seeds=source.seeds)
+        matches = align(draft_key.text, source.key.text, params, seeds=source.seeds, line_starts=line_starts)
         if matches:
             aligned.append((explained(matches), source, matches))
     aligned.sort(key=lambda x: (-x[0], x[1].id))
@@ -132,7 +163,15 @@ def find_passages(
         kept = [t for t in (_trim(draft_key.text, source.key.text, m, taken, params) for m in matches) if t is not None]
         for m in kept:
             taken[m.draft_start : m.draft_end] = True
-            passages.append(_to_passage(draft_text, draft_key, source, m))
+        for m in kept:
+            p = _to_passage(draft_text, draft_key, source, m)
+            # what the label pull and the line end added, in key positions: not another passage's
+            k0, k1 = np.searchsorted(draft_key.starts, [p.draft_start, p.draft_end])
+            if taken[k0 : m.draft_start].any() or taken[m.draft_end : k1].any():
+                p = _to_passage(draft_text, draft_key, source, m, widen=False)
+            else:
+                taken[k0:k1] = True
+            passages.append(p)
     passages.sort(key=lambda p: (p.draft_start, p.source_id))
     return passages
 
@@ -143,15 +182,20 @@ def _original_span(text: str, key: Normalized, k0: int, k1: int) -> tuple[int, i
     return start, _extend_over_punctuation(text, end)
 
 
-def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMatch) -> Passage:
+def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMatch, widen: bool = True) -> Passage:
     """The reported passage of a key match, in one direction: key span → original span → snapped
     (and the article label before it pulled in on both sides) → similarity and kind of exactly
     the reported text."""
     a0, a1 = _original_span(draft_text, draft_key, m.draft_start, m.draft_end)
     b0, b1 = _original_span(source.text, source.key, m.source_start, m.source_end)
-    label_a, label_b = _label_before(draft_text, a0), _label_before(source.text, b0)
-    if label_a < a0 and label_b < b0:
+    (label_a, gap_a), (label_b, gap_b) = _label_before(draft_text, a0), _label_before(source.text, b0)
+    if label_a < a0 and label_b < b0 and (max(gap_a, gap_b) == 0 or (widen and max(gap_a, gap_b) <= LABEL_SLACK)):
         a0, b0 = label_a, label_b
+    # An edit among the last words of a unit keeps them from aligning: when both texts end their
+    # line a few characters later, alike in length, the passage ends there too.
+    (end_a, rest_a), (end_b, rest_b) = _line_end_after(draft_text, a1), _line_end_after(source.text, b1)
+    if widen and 0 < max(rest_a, rest_b) <= LABEL_SLACK and abs(rest_a - rest_b) <= 3:
+        a1, b1 = end_a, end_b
     return passage_of(draft_text, a0, a1, source.text, b0, b1, source.id)
 
 

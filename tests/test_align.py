@@ -211,3 +211,48 @@ def test_a_passage_does_not_end_mid_label():
     d, s = match_key("第十八条 " + copied + "第十九条 其他"), match_key("第四十条 " + copied + "第二章 附则")
     [m] = align(d.text, s.text)
     assert d.text[m.draft_end - 1] == "任" and s.text[m.source_end - 1] == "任"
+
+
+def _passages(draft: str, source: str):
+    from dupcheck.credit import Source, find_passages
+
+    return find_passages(draft, match_key(draft), [Source.prepare(1, source)])
+
+
+def test_an_article_whose_first_words_were_edited_is_still_copied_from_its_label():
+    source = "第二十一条 地方各级人民政府、有关部门和单位应当在高温来临前做好供电、供水和防暑医药供应的准备工作，并合理调整工作时间。"
+    draft = "第十七条 方各级人还政府、有关部门和单位应当在高温来临前做好供电、供水和防暑医药供应的准备工作，并合理调整工作时间。"
+    [p] = _passages(draft, source)
+    assert (p.draft_start, p.source_start) == (0, 0)
+    policy_source = (
+        "（六）国家实行有利于城市供水事业发展的政策，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    )
+    policy_draft = (
+        "（三）本市实行有利于城市供水事业发展的政策，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    )
+    [p] = _passages(policy_draft, policy_source)
+    assert (p.draft_start, p.source_start) == (0, 0)
+
+
+def test_an_article_whose_last_words_were_edited_is_copied_to_its_end():
+    source = "第二十九条 本条例下列用语的定义：船舶，是指各类排水或者非排水船、艇、水上飞机、潜水器和移动式平台。\n第三十条 本条例自公布之日起施行。"
+    draft = "第十八条 本条例下列用语的定义：船舶，是指各类排水或者非排水船、艇、水上飞机、潜有器阅移动式平结台。\n第十九条 本市另行规定。"
+    [p] = _passages(draft, source)
+    assert draft[p.draft_end - 1] == "。" and p.draft_end == draft.index("\n")
+    assert source[p.source_end - 1] == "。" and p.source_end == source.index("\n")
+
+
+def test_a_paragraph_of_the_drafts_own_between_two_copied_ones_parts_them():
+    # Policy documents number paragraphs （一）（二）: no label the key can see. The draft's own
+    # paragraph between two copied ones must not be credited to the source.
+    first = (
+        "旅行社应当投保旅行社责任险。旅行社责任险的具体方案由国务院旅游行政主管部门会同国务院保险监督管理机构另行制定。"
+    )
+    second = "旅行社对可能危及旅游者人身、财产安全的事项，应当向旅游者作出真实的说明和明确的警示，并采取防止危害发生的必要措施。"
+    own = "消费者在购买、使用商品和接受服务时，享有人格尊严、民族风俗习惯得到尊重的权利。"
+    source = f"（十五）{first}\n（十六）{second}"
+    draft = f"（二十七）{first}\n（二十八）{own}\n（二十九）{second}"
+    found = _passages(draft, source)
+    mine = draft.index(own)
+    assert len(found) == 2
+    assert all(p.draft_end <= mine or p.draft_start >= mine + len(own) for p in found)
