@@ -268,3 +268,21 @@ def test_a_document_naming_itself_otherwise_still_aligns():
     assert (m.draft_start, m.draft_end) == (0, len(match_key(draft).text))
     assert match_key("本规范所称").text == match_key("本实施细则所称").text
     assert match_key("香港特别行政区基本法").text.endswith("基本法")  # 基本法 is no self-reference
+
+
+def test_consecutive_articles_copied_in_order_are_one_passage():
+    # The draft copies 第三十四条 without its second paragraph, then 第三十五条: the source's gap
+    # (the dropped paragraph and a label) is longer than a chain bridges, the draft's is a label.
+    source = match_key(
+        "第三十四条 国家鼓励利用财政性资金设立的科学技术计划项目所形成的知识产权首先在境内使用。\n"
+        "前款规定的知识产权向境外的组织或者个人转让，或者许可境外的组织或者个人独占实施的，应当经项目管理机构批准；法律、行政法规对批准机构另有规定的，依照其规定。\n"
+        "第三十五条 国家鼓励新技术应用，按照包容审慎原则，推动开展新技术、新产品、新服务、新模式应用试验，为新技术、新产品应用创造条件。"
+    ).text
+    draft = match_key(
+        "第十九条 国家鼓励利用财政性资金设立的科学技术计划项目所形成的知识产权首先在境内使用。\n"
+        "第二十条 国家鼓励新技术应用，按照包容审慎原则，推动开展新技术、新产品、新服务、新模式应用试验，为新技术、新产品应用创造条件。"
+    ).text
+    assert [(m.draft_start, m.draft_end) for m in align(draft, source)] == [(0, len(draft))]
+    # two articles apart in the source (第三十四条, 第三十六条) stay two passages
+    skipped = source.replace("第\ue001条\ue000鼓励新技术", "第\ue001条其他规定第\ue001条\ue000鼓励新技术")
+    assert len(align(draft, skipped)) == 2
