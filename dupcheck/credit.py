@@ -82,6 +82,12 @@ _UNIT_LABEL = re.compile(
 _LEADING_LABEL = re.compile(rf"第[ \t\u3000]*{NUMERAL}[ \t\u3000]*{ARTICLE_UNIT}(?:之{NUMERAL})?\s*$")
 LABEL_SLACK = 12
 """Characters an edit may leave between a unit's label and the first aligned character of its text."""
+CLAUSE_SLACK = 24
+"""... or a reworded clause, when the two texts hold alike numbers of characters there (within 3)."""
+
+
+def _within_slack(gap_a: int, gap_b: int) -> bool:
+    return max(gap_a, gap_b) <= LABEL_SLACK or (max(gap_a, gap_b) <= CLAUSE_SLACK and abs(gap_a - gap_b) <= 3)
 
 
 def _label_before(text: str, start: int, slack: int = LABEL_SLACK) -> tuple[int, int]:
@@ -189,12 +195,12 @@ def _to_passage(draft_text: str, draft_key: Normalized, source: Source, m: KeyMa
     a0, a1 = _original_span(draft_text, draft_key, m.draft_start, m.draft_end)
     b0, b1 = _original_span(source.text, source.key, m.source_start, m.source_end)
     (label_a, gap_a), (label_b, gap_b) = _label_before(draft_text, a0), _label_before(source.text, b0)
-    if label_a < a0 and label_b < b0 and (max(gap_a, gap_b) == 0 or (widen and max(gap_a, gap_b) <= LABEL_SLACK)):
+    if label_a < a0 and label_b < b0 and (max(gap_a, gap_b) == 0 or (widen and _within_slack(gap_a, gap_b))):
         a0, b0 = label_a, label_b
     # An edit among the last words of a unit keeps them from aligning: when both texts end their
     # line a few characters later, alike in length, the passage ends there too.
     (end_a, rest_a), (end_b, rest_b) = _line_end_after(draft_text, a1), _line_end_after(source.text, b1)
-    if widen and 0 < max(rest_a, rest_b) <= LABEL_SLACK and abs(rest_a - rest_b) <= 3:
+    if widen and 0 < max(rest_a, rest_b) and _within_slack(rest_a, rest_b) and abs(rest_a - rest_b) <= 3:
         a1, b1 = end_a, end_b
     return passage_of(draft_text, a0, a1, source.text, b0, b1, source.id)
 

@@ -232,6 +232,16 @@ def test_an_article_whose_first_words_were_edited_is_still_copied_from_its_label
     )
     [p] = _passages(policy_draft, policy_source)
     assert (p.draft_start, p.source_start) == (0, 0)
+    # a first clause reworded, alike in length on both sides
+    reworded = (
+        "（三）日制高等学历教育的修业年限应当适当延，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    )
+    [p] = _passages(reworded, policy_source)
+    assert (p.draft_start, p.source_start) == (0, 0)
+    # not when the texts before the passage differ in length (an article's own longer opening)
+    longer = "（三）为了保障城市生活用水，本市制定有关规定并组织实施，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    [p] = _passages(longer, policy_source)
+    assert p.draft_start > 0
 
 
 def test_an_article_whose_last_words_were_edited_is_copied_to_its_end():
