@@ -120,9 +120,15 @@ def _line_end_after(text: str, end: int) -> tuple[int, int]:
     return stop, len("".join(text[end:stop].split()))
 
 
-def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams) -> KeyMatch | None:
-    """The part of ``match`` outside draft positions already credited to a better source."""
+def _trim(
+    draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams, body: int = 0
+) -> KeyMatch | None:
+    """The part of ``match`` outside draft positions already credited to a better source, and not
+    in the draft's title line when it runs on into the body (``body``: the key position where the
+    body begins)."""
     free = np.flatnonzero(~taken[match.draft_start : match.draft_end])
+    if match.draft_start < body < match.draft_end:
+        free = free[free >= body - match.draft_start]
     if len(free) < params.min_matched:
         return None
     trimmed = project(
@@ -134,6 +140,24 @@ def _trim(draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, p
     ):
         return None
     return trimmed
+
+
+MAX_TITLE = 80
+
+
+def title_end(text: str, key: Normalized, breaks: np.ndarray) -> int:
+    """The key position where the body of a draft begins, after its title line (0 if it has none).
+
+    A draft names the document it implements in its title (某市实施《船舶和海上设施检验条例》办法),
+    and the source begins with that title: a chain from one to the other ran on into the first
+    article and made the title copied text. The first line is a title when it is short
+    (``MAX_TITLE`` characters) and no article label."""
+    if len(breaks) == 0:
+        return 0
+    first = text[: int(breaks[0])].strip()
+    if not first or len(first) > MAX_TITLE or _UNIT_LABEL.match(first):
+        return 0
+    return int(np.searchsorted(key.starts, int(breaks[0]) + 1))
 
 
 def explained(matches: list[KeyMatch]) -> float:
@@ -158,6 +182,7 @@ def find_passages(
     aligned = []
     breaks = np.flatnonzero(np.frombuffer(draft_text.encode("utf-32-le"), dtype=np.uint32) == 10)
     line_starts = np.unique(np.searchsorted(draft_key.starts, breaks + 1))
+    body = title_end(draft_text, draft_key, breaks)
     for source in sources:
         matches = align(draft_key.text, source.key.text, params, seeds=source.seeds, line_starts=line_starts)
         if matches:
@@ -166,7 +191,11 @@ def find_passages(
     taken = np.zeros(len(draft_key) + 1, dtype=bool)
     passages = []
     for _, source, matches in aligned:
-        kept = [t for t in (_trim(draft_key.text, source.key.text, m, taken, params) for m in matches) if t is not None]
+        kept = [
+            t
+            for t in (_trim(draft_key.text, source.key.text, m, taken, params, body) for m in matches)
+            if t is not None
+        ]
         for m in kept:
             taken[m.draft_start : m.draft_end] = True
         for m in kept:

@@ -296,3 +296,10 @@ def test_consecutive_articles_copied_in_order_are_one_passage():
     # two articles apart in the source (第三十四条, 第三十六条) stay two passages
     skipped = source.replace("第\ue001条\ue000鼓励新技术", "第\ue001条其他规定第\ue001条\ue000鼓励新技术")
     assert len(align(draft, skipped)) == 2
+
+
+def test_the_title_naming_the_source_is_not_copied_text():
+    source = "船舶和海上设施检验条例\n第一章 总则\n第一条 为了保证船舶、海上设施和船运货物集装箱具备安全航行、安全作业的技术条件，制定本条例。"
+    draft = "天津市实施《船舶和海上设施检验条例》办法\n第一条 为了保证船舶、海上设施和船运货物集装箱具备安全航行、安全作业的技术条件，制定本办法。"
+    [p] = _passages(draft, source)
+    assert p.draft_start == draft.index("第一条") and p.source_start == source.index("第一条")
