@@ -190,7 +190,8 @@ MIN_LINE = 8
 
 def lines_after(ends: np.ndarray, line_starts: np.ndarray | None, length: int) -> np.ndarray:
     """For each draft position in ``ends``, where the first whole line of at least ``MIN_LINE`` key
-    characters that begins at or after it ends (``length + 1`` when there is none).
+    characters that begins at or after it (or at most a label's length before it) ends
+    (``length + 1`` when there is none).
 
     Text that starts at or beyond that point has a paragraph of the draft between it and ``ends``:
     an original paragraph between two copied ones, in a policy document whose numbered
@@ -200,7 +201,8 @@ def lines_after(ends: np.ndarray, line_starts: np.ndarray | None, length: int) -
     bounds = np.append(line_starts, length)
     long = np.diff(bounds) >= MIN_LINE
     starts, stops = bounds[:-1][long], bounds[1:][long]
-    i = np.searchsorted(starts, ends, "left")
+    # a line whose label the MEM ran into (…两日第\ue001 | 条买受人是指…) begins after it too
+    i = np.searchsorted(starts, ends - len(MASKED_ARTICLE_LABEL), "left")
     return np.where(i < len(starts), stops[np.minimum(i, max(len(starts) - 1, 0))], length + 1).astype(np.int64)
 
 

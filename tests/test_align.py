@@ -303,3 +303,25 @@ def test_the_title_naming_the_source_is_not_copied_text():
     draft = "天津市实施《船舶和海上设施检验条例》办法\n第一条 为了保证船舶、海上设施和船运货物集装箱具备安全航行、安全作业的技术条件，制定本办法。"
     [p] = _passages(draft, source)
     assert p.draft_start == draft.index("第一条") and p.source_start == source.index("第一条")
+
+
+def test_an_article_from_elsewhere_between_two_copied_ones_parts_them_though_a_seed_ran_into_its_label():
+    # 拍卖法: the draft puts 第二十四条 (from another place) between 第四十七条 and 第五十条; the source
+    # has a heading and 第四十八条 there. The seed of the first article runs on into the next label
+    # (第\ue001 of 第二十四条 against 第\ue001 of 第三节): the line after it is still a whole line between.
+    source = (
+        "第四十七条 拍卖人应当在拍卖前展示拍卖标的，并提供查看拍卖标的的条件及有关资料。拍卖标的的展示时间不得少于两日。\n"
+        "第三节 拍卖的实施\n"
+        "第四十八条 拍卖师应当于拍卖前宣布拍卖规则和注意事项。\n"
+        "第五十条 拍卖标的无保留价的，拍卖师应当在拍卖前予以说明。拍卖标的有保留价的，竞买人的最高应价未达到保留价时，该应价不发生效力，拍卖师应当停止拍卖标的的拍卖。"
+    )
+    own = "买受人是指以最高应价购得拍卖标的的竞买人。"
+    draft = (
+        "第四十七条 拍卖人应当在拍卖前展示拍卖标的，并提供查看拍卖标的的条件及有关资料。拍卖标的的展示时间不得少于两日。\n"
+        f"第二十四条 {own}\n"
+        "第五十条 拍卖标的无保留价的，拍卖师应当在拍卖前予以说明。拍卖标的有保留价的，竞买人的最高应价未达到保留价时，该应价不发生效力，拍卖师应当停止拍卖标的的拍卖。"
+    )
+    found = _passages(draft, source)
+    mine = draft.index(own)
+    assert len(found) == 2
+    assert all(p.draft_end <= mine or p.draft_start >= mine + len(own) for p in found)
