@@ -124,10 +124,10 @@ def _trim(
     draft_key: str, source_key: str, match: KeyMatch, taken: np.ndarray, params: AlignParams, body: int = 0
 ) -> KeyMatch | None:
     """The part of ``match`` outside draft positions already credited to a better source, and not
-    in the draft's title line when it runs on into the body (``body``: the key position where the
-    body begins)."""
+    in the draft's title line when it begins inside the title and runs on into the body (``body``:
+    the key position where the body begins). A title copied whole stays copied."""
     free = np.flatnonzero(~taken[match.draft_start : match.draft_end])
-    if match.draft_start < body < match.draft_end:
+    if 0 < match.draft_start < body < match.draft_end:
         free = free[free >= body - match.draft_start]
     if len(free) < params.min_matched:
         return None

@@ -303,6 +303,9 @@ def test_the_title_naming_the_source_is_not_copied_text():
     draft = "天津市实施《船舶和海上设施检验条例》办法\n第一条 为了保证船舶、海上设施和船运货物集装箱具备安全航行、安全作业的技术条件，制定本办法。"
     [p] = _passages(draft, source)
     assert p.draft_start == draft.index("第一条") and p.source_start == source.index("第一条")
+    # a title copied whole is copied text
+    [p] = _passages(source, source)
+    assert (p.draft_start, p.draft_end) == (0, len(source))
 
 
 def test_an_article_from_elsewhere_between_two_copied_ones_parts_them_though_a_seed_ran_into_its_label():
