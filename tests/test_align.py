@@ -328,3 +328,14 @@ def test_an_article_from_elsewhere_between_two_copied_ones_parts_them_though_a_s
     mine = draft.index(own)
     assert len(found) == 2
     assert all(p.draft_end <= mine or p.draft_start >= mine + len(own) for p in found)
+
+
+def test_sources_rank_by_exactly_matched_characters():
+    # The copied document explains 29 key characters exactly; a sibling covers 41 at 0.962 with 27
+    # exactly matched (its chain ran on over chance characters): the copied document ranks first.
+    from dupcheck.align import KeyMatch
+    from dupcheck.credit import explained
+
+    copied = [KeyMatch(244, 273, 10, 39, 29, 1.0), KeyMatch(1098, 1480, 50, 432, 382, 1.0)]
+    sibling = [KeyMatch(244, 285, 12, 53, 27, 0.962), KeyMatch(1098, 1480, 52, 434, 372, 0.974)]
+    assert explained(copied) > explained(sibling)
