@@ -256,7 +256,11 @@ def run_drafts(systems, pools, drafts, workdir: Path, log) -> list[Result]:
                 log(f"[{sysname}] {n}/{len(results)} drafts")
         log(f"[{sysname}] checked {len(results)} drafts in {time.perf_counter() - t0:.1f} s")
         system.close()
-        systems_timing[sysname] = {"index_seconds": t_index, "check_seconds": time.perf_counter() - t0}
+        before = systems_timing.get(sysname, {"index_seconds": 0.0, "check_seconds": 0.0})
+        systems_timing[sysname] = {
+            "index_seconds": before["index_seconds"] + t_index,
+            "check_seconds": before["check_seconds"] + time.perf_counter() - t0,
+        }
     return results
 
 
@@ -541,11 +545,11 @@ def print_tables(summary: dict, out=print) -> None:
 # --- explain -------------------------------------------------------------------------------
 
 
-def explain(results: list[Result], sysname: str, pools, limit: int, out=print) -> None:
-    """Print the text around missed and falsely reported characters of the worst drafts."""
+def explain(results: list[Result], sysname: str, pools_of, limit: int, out=print) -> None:
+    """Print the text around missed and falsely reported characters of the worst drafts
+    (``pools_of(disguise)``: the pools, and so the library, a draft of that disguise copies)."""
     from bench.evaluate import case_recall
 
-    docs = pools.docs
     scored = []
     for r in results:
         rep = r.reports.get(sysname)
@@ -559,6 +563,7 @@ def explain(results: list[Result], sysname: str, pools, limit: int, out=print) -
     scored.sort(key=lambda x: -x[0])
     for _bad, r, rec, prec in scored[:limit]:
         rep = r.reports[sysname]
+        docs = pools_of(r.draft.disguise).docs
         out(
             f"\n### {r.draft.id} ({'+'.join(r.draft.applied) or 'none'}) true {100 * r.true_rate:.1f}% "
             f"reported {100 * rep['rate']:.1f}%  top true {r.top_source} / reported {rep['top']}"
@@ -692,12 +697,22 @@ def main(argv=None) -> int:
     t_start = time.perf_counter()
     corpus = load_corpus(args.corpus)
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
-    pools = bc.build_pools(corpus, args.seed, regions=regions)
-    if "crowd" in disguises:
-        pools = bc.with_crowds(pools, args.seed)
+    base_pools = bc.build_pools(corpus, args.seed, regions=regions)
+    pools = bc.with_crowds(base_pools, args.seed) if "crowd" in disguises else base_pools
     log(f"pools: {pools.stats}")
-    drafts = bc.make_drafts(pools, disguises, args.drafts_per_disguise, args.seed)
-    problems = [p for d in drafts for p in bc.check_draft(d, pools)]
+    # drafts of some disguises copy the library in another form: each library is indexed on its own
+    libraries = {"": pools}
+    wanted = {bc.LIBRARY_OF[d] for d in disguises if d in bc.LIBRARY_OF}
+    if "tradlib" in wanted:
+        libraries["tradlib"] = bc.traditional_library(base_pools)
+    if "policy" in wanted:
+        libraries["policy"] = bc.policy_library(base_pools)
+
+    def pools_of(disguise: str) -> bc.Pools:
+        return libraries[bc.LIBRARY_OF.get(disguise, "")]
+
+    drafts = [bc.make_draft(pools_of(d), d, j, args.seed) for d in disguises for j in range(args.drafts_per_disguise)]
+    problems = [p for d in drafts for p in bc.check_draft(d, pools_of(d.disguise))]
     if problems:
         for p in problems[:20]:
             log("ground truth problem: " + p)
@@ -706,7 +721,14 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
         workdir = Path(tmp)
-        results = run_drafts(systems, pools, drafts, workdir, log)
+        by_id = {}
+        for name, lib in libraries.items():
+            mine = [d for d in drafts if bc.LIBRARY_OF.get(d.disguise, "") == name]
+            if mine:
+                folder = workdir / (name or "base")
+                folder.mkdir(exist_ok=True)
+                by_id.update((r.draft.id, r) for r in run_drafts(systems, lib, mine, folder, log))
+        results = [by_id[d.id] for d in drafts]
         real = run_real_pairs(systems, corpus, workdir, log) if args.real_pairs else None
 
     singles = [d for d in disguises if d in bc.SINGLE or d in bc.EXTENDED]
@@ -751,7 +773,7 @@ def main(argv=None) -> int:
     print_tables(summary)
     if args.explain:
         sel = [r for r in results if args.explain_disguise in (None, r.draft.disguise)]
-        explain(sel, args.explain, pools, args.explain_limit)
+        explain(sel, args.explain, pools_of, args.explain_limit)
     if args.out:
         payload = dict(summary)
         payload["drafts"] = [

@@ -30,18 +30,30 @@ def _seeds(text: str) -> list[int]:
     return [int(s) for s in text.split(",") if s.strip()]
 
 
-def run(seed: int, regions: str | None, out: Path, corpus: Path | None) -> dict:
+def run(
+    seed: int,
+    regions: str | None,
+    out: Path,
+    corpus: Path | None,
+    systems: str = "dupcheck",
+    disguises: str | None = None,
+    per_disguise: int | None = None,
+) -> dict:
     cmd = [
         sys.executable,
         str(ROOT / "bench" / "bench_quality.py"),
         "--seed",
         str(seed),
         "--systems",
-        "dupcheck",
+        systems,
         "--no-real-pairs",
         "--out",
         str(out),
     ]
+    if disguises:
+        cmd += ["--disguises", disguises]
+    if per_disguise:
+        cmd += ["--drafts-per-disguise", str(per_disguise)]
     if regions:
         cmd += ["--regions", regions]
     if corpus:
@@ -87,6 +99,42 @@ def cells(result: dict) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _span(values: list[float], nd: int) -> str:
+    """Mean and range of one figure over the runs: 0.987 (0.981–0.990)."""
+    if not values:
+        return "—"
+    mean = sum(values) / len(values)
+    return f"{mean:.{nd}f} ({min(values):.{nd}f}–{max(values):.{nd}f})"
+
+
+def per_disguise_table(results: list[tuple[str, dict]]) -> list[str]:
+    """Markdown rows, one per disguise and overall: dupcheck's PlagDet, granularity, MAE and F1@80 over
+    the runs (mean and range), and the exact-13 baseline's PlagDet and MAE beside."""
+    disguises = [*results[0][1]["disguises"], "overall"]
+    lines = [
+        "| disguise | PlagDet | granularity | MAE (points) | F1@80 | exact-13 PlagDet | exact-13 MAE |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d in disguises:
+        cells = []
+        for system, fields in (
+            ("dupcheck", (("plagdet", 3), ("granularity", 3), ("mae", 2), ("f1", 3))),
+            ("baseline", (("plagdet", 3), ("mae", 2))),
+        ):
+            for name, nd in fields:
+                values = []
+                for _, r in results:
+                    sc = r["scores"].get(system, {}).get(d)
+                    if sc is None:
+                        continue
+                    v = sc[name] if name in ("mae", "f1") else (sc["pan"] or {}).get(name)
+                    if v is not None:
+                        values.append(float(v))
+                cells.append(_span(values, nd))
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--national", default="1,2,3,4,5", help="seeds on the national corpus (comma-separated)")
@@ -94,6 +142,13 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--corpus", type=Path, default=None, help="passed on to bench_quality.py")
     ap.add_argument("--out-dir", type=Path, default=None, help="keep each run's JSON here")
+    ap.add_argument("--disguises", default=None, help="passed on to bench_quality.py (e.g. 'extended')")
+    ap.add_argument("--drafts-per-disguise", type=int, default=None, help="passed on to bench_quality.py")
+    ap.add_argument(
+        "--baseline",
+        action="store_true",
+        help="run the exact-13 baseline too and print a per-disguise table of both systems over the runs",
+    )
     args = ap.parse_args(argv)
     try:
         runs = [(f"seed {s}", s, None) for s in _seeds(args.national)]
@@ -112,7 +167,15 @@ def main(argv=None) -> int:
             label, seed, regions = item
             slug = label.replace(", ", "-").replace(" ", "")
             print(f"running {label} …", file=sys.stderr, flush=True)
-            return label, run(seed, regions, folder / f"{slug}.json", args.corpus)
+            return label, run(
+                seed,
+                regions,
+                folder / f"{slug}.json",
+                args.corpus,
+                "baseline,dupcheck" if args.baseline else "dupcheck",
+                args.disguises,
+                args.drafts_per_disguise,
+            )
 
         with ThreadPoolExecutor(max(1, args.jobs)) as pool:
             results = list(pool.map(one, runs))
@@ -129,6 +192,10 @@ def main(argv=None) -> int:
             failed += not ok
             line.append(("PASS " if ok else "**FAIL** ") + text)
         print(f"| {name.replace('|', chr(92) + '|')} | " + " | ".join(line) + " |")
+    if args.baseline:
+        print()
+        for line in per_disguise_table(results):
+            print(line)
     print(f"\n{failed} target(s) failed in {len(labels)} runs", file=sys.stderr)
     return 1 if failed else 0
 

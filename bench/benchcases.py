@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
 from bench.evaluate import Span, true_copy_rate, true_top_source
 from dupcheck.baseline import K as GRAM
@@ -64,6 +65,10 @@ from dupcheck.normalize import ZERO_WIDTH, nonspace_prefix
 INFO_END = "<!-- INFO END -->"
 ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百千零〇两]+\s?条(?:之[一二三四五六七八九十]+)?")
 HEADING_RE = re.compile(r"^#+\s*")
+# a unit's label in any library style: 第十二条, 第 12 條, （十二）, 十二、
+UNIT_LABEL_RE = re.compile(
+    r"^(?:第\s*[一二三四五六七八九十百千零〇两\d]+\s*[条條]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)"
+)
 SENT_END = "。；！？"
 
 SINGLE = ("none", "subst", "reorder", "edit2", "edit5", "edit10", "punct", "sentence", "trad", "docx", "pdf")
@@ -72,7 +77,11 @@ DISGUISES = (*SINGLE, "mixed")
 # ``crowd`` drafts copy 2-3 sources, the first of a family of near-identical siblings in the library
 # (``with_crowds``); ``seam`` drafts walk one source in order, skipping articles, renumbering all and
 # editing near the article seams, as a local implementing rule does.
-EXTENDED = ("crowd", "seam")
+# ``tradlib`` and ``tradlib-edit`` drafts are checked against the library converted to traditional
+# script (OpenCC s2tw, Taiwan-style labels, ``traditional_library``); ``policy`` drafts against the
+# library rewritten as policy documents of numbered paragraphs (``policy_library``).
+EXTENDED = ("crowd", "seam", "tradlib", "tradlib-edit", "policy")
+LIBRARY_OF = {"tradlib": "tradlib", "tradlib-edit": "tradlib", "policy": "policy"}  # disguise -> library
 ALL_DISGUISES = DISGUISES + EXTENDED
 FILE_FORMS = ("docx", "pdf")
 SHARED_BASE = ("none", "trad", "docx", "pdf")  # these use the same base drafts
@@ -786,6 +795,10 @@ def make_draft(pools: Pools, disguise: str, j: int, seed: int) -> Draft:
         )
     if disguise == "seam":
         return seam_draft(pools, j, seed)
+    if disguise in ("tradlib", "tradlib-edit"):
+        return tradlib_draft(pools, disguise, j, seed)
+    if disguise == "policy":
+        return policy_draft(pools, j, seed)
     plan = make_plan(pools, base, _seed_rng(seed, base_key, j))
     rng = _seed_rng(seed, "disguise", disguise, j)
     if disguise == "mixed":
@@ -905,7 +918,7 @@ def check_draft(draft: Draft, pools: Pools) -> list[str]:
         prev_end = c.draft_end
         if not seg or seg != seg.strip():
             problems.append(f"{draft.id}: case draft run {c.draft_start}:{c.draft_end} has outer whitespace")
-        if not ARTICLE_RE.match(src) or src != src.strip():
+        if not UNIT_LABEL_RE.match(src) or src != src.strip():
             problems.append(f"{draft.id}: case source run does not start with a label: {src[:12]!r}")
         if draft.text[c.draft_end : c.draft_end + 1] not in ("", "\n"):
             problems.append(f"{draft.id}: case does not end at a line end")
@@ -1032,7 +1045,16 @@ def _seam_edit(text: str, rng: np.random.Generator, pools: Pools, number: int) -
     if rng.random() < 0.6:
         body = near(body, at_end=True)
     sep = ("", " ", "\u3000", "\n")[int(rng.choice(4, p=[0.2, 0.4, 0.25, 0.15]))]
-    return f"第{cn_number(number)}条{sep}{body}".strip()
+    # the label itself as drafters write it: mostly plain, sometimes spaced, in digits, or with a
+    # character of it edited (第十二 条, 第 12 条, 第十二件)
+    form = int(rng.choice(4, p=[0.6, 0.15, 0.15, 0.1]))
+    label = (
+        f"第{cn_number(number)}条",
+        f"第 {cn_number(number)} 条" if rng.random() < 0.5 else f"第{cn_number(number)} 条",
+        f"第{number}条",
+        f"第{cn_number(number)}{'款项'[int(rng.integers(2))]}",
+    )[form]
+    return f"{label}{sep}{body}".strip()
 
 
 def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
@@ -1068,6 +1090,8 @@ def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
             blocks.insert(int(rng.integers(0, len(blocks) + 1)), _article_units(pools, other, run))
     units = [u for b in blocks for u in b]
     for u in units:
+        if u.source and len(u.segs) > 2 and rng.random() < 0.2:
+            del u.segs[int(rng.integers(1, len(u.segs))) :]  # a short run: the article's first sentences only
         _flatten(u, pools.docs[u.source].text if u.source else None)
     for n, u in enumerate(units, 1):
         u.text = (
@@ -1079,6 +1103,239 @@ def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
     title = f"{CITIES[int(rng.integers(len(CITIES)))]}实施《{topic if len(topic) <= 12 else '有关规定'}》办法"
     plan = Plan(f"seam-{j}", title, units, got / max(length, 1))
     return assemble(f"seam-{j}", plan, "seam", ("seam",), title, units)
+
+
+# --- extended benchmark: a library in another form (traditional script, policy documents) -----
+
+
+def _rewrite_library(pools: Pools, rewrite, name: str) -> Pools:
+    """``pools`` with every reference document's text rewritten line by line.
+
+    ``rewrite(lines, doc)`` returns the new lines, one (possibly multi-line) string per old line, so
+    every article, which spans whole lines, keeps its place: its new offsets are those of its first
+    and last line. The title line is rewritten too. Crowds are not carried over."""
+    docs = []
+    moved: dict[str, dict[int, Article]] = {}
+    for d in pools.reference:
+        old = d.text.split("\n")
+        new = rewrite(old, d)
+        starts_old, pos = [], 0
+        for ln in old:
+            starts_old.append(pos)
+            pos += len(ln) + 1
+        starts_new, pos = [], 0
+        for ln in new:
+            starts_new.append(pos)
+            pos += len(ln) + 1
+        text = "\n".join(new)
+        ns = nonspace_prefix(text)
+        line_of = {st: i for i, st in enumerate(starts_old)}
+        arts = []
+        for a in d.articles:
+            i = line_of[a.start]
+            j = max(k for k, st in enumerate(starts_old) if st <= a.end)
+            b0, b1 = starts_new[i], starts_new[j] + len(new[j])
+            arts.append(Article(d.key, a.index, a.chapter, b0, b1, int(ns[b1] - ns[b0])))
+        moved[d.key] = {a.index: a for a in arts}
+        docs.append(Doc(d.key, new[0], text, tuple(arts), d.date, d.family))
+    copyable = {k: [moved[k][a.index] for a in arts] for k, arts in pools.copyable.items() if k in moved}
+    stats = dict(pools.stats, library=name)
+    return Pools(
+        pools.seed,
+        docs,
+        copyable,
+        pools.original,
+        pools.original_docs,
+        pools.sentences,
+        pools.char_values,
+        pools.char_probs,
+        stats,
+    )
+
+
+@lru_cache(maxsize=1)
+def _s2tw():
+    import opencc
+
+    return opencc.OpenCC("s2tw")
+
+
+_CN_VALUE = {c: i for i, c in enumerate(_CN_DIGITS)} | {"〇": 0, "两": 2}
+
+
+def cn_value(numeral: str) -> int:
+    """The value of a Chinese numeral as article labels write it (一百零五 → 105); inverse of :func:`cn_number`."""
+    total, current = 0, 0
+    for ch in numeral:
+        if ch in "十百千":
+            unit = {"十": 10, "百": 100, "千": 1000}[ch]
+            total += (current or 1) * unit
+            current = 0
+        else:
+            current = _CN_VALUE[ch]
+    return total + current
+
+
+_CN = "一二三四五六七八九十百千零〇两"
+_LABEL_LINE = re.compile(rf"^第([{_CN}]+)条(?:之[{_CN}]+)?\s*")
+_XREF = re.compile(rf"第([{_CN}]+)条")
+_QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
+
+
+def traditional_library(pools: Pools) -> Pools:
+    """The library as a traditional-script jurisdiction publishes it: OpenCC s2tw, 「」 quotations,
+    and each article's label on a line of its own in Arabic numerals with spaces (第 12 條), its
+    cross-references too (第 5 條)."""
+
+    def rewrite(lines: list[str], d: Doc) -> list[str]:
+        out = []
+        for ln in lines:
+            m = _LABEL_LINE.match(ln)
+            body = ln[m.end() :] if m else ln
+            body = _XREF.sub(lambda x: f"第 {cn_value(x.group(1))} 條", body)
+            body = _s2tw().convert(body).translate(_QUOTES)
+            out.append(f"第 {cn_value(m.group(1))} 條\n{body}" if m else body)
+        return out
+
+    return _rewrite_library(pools, rewrite, "tradlib")
+
+
+_TW_XREF = re.compile(r"第 (\d+) 條")
+
+
+def _tw_draft_unit(text: str, number: int, rng: np.random.Generator, pools: Pools, edit: float) -> str:
+    """A copied article of the traditional library as a draft writes it: the label inline in
+    Chinese numerals (第十二條, sometimes 第 十二 條), cross-references in Chinese numerals, 臺 → 台,
+    「」 → “” in some drafts, 本法 → 本辦法, and ``edit`` of its characters edited."""
+    m = re.match(r"^第 \d+ 條\n", text)
+    body = text[m.end() :] if m else text
+    body = _TW_XREF.sub(lambda x: f"第{cn_number(int(x.group(1)))}條", body)
+    body = body.replace("臺", "台")
+    if rng.random() < 0.5:
+        body = body.translate(str.maketrans({"「": "“", "」": "”"}))
+    if rng.random() < 0.7:
+        body = body.replace("本法", "本辦法")
+    if edit:
+        body = _edit_text(body, edit, rng, pools).strip()
+    label = f"第{cn_number(number)}條" if rng.random() < 0.7 else f"第 {cn_number(number)} 條"
+    return f"{label}{(' ', '　', '')[int(rng.integers(3))]}{body}"
+
+
+def tradlib_draft(pools: Pools, disguise: str, j: int, seed: int) -> Draft:
+    """A draft in traditional script copying the traditional library (:func:`traditional_library`)."""
+    plan = make_plan(pools, f"{disguise}-{j}", _seed_rng(seed, "tradlib", j))
+    rng = _seed_rng(seed, "disguise", disguise, j)
+    edit = 0.03 if disguise == "tradlib-edit" else 0.0
+    units = [Unit([Seg(sg.text, sg.src) for sg in u.segs], u.source, u.index, u.chapter) for u in plan.units]
+    for u in units:
+        _flatten(u, pools.docs[u.source].text if u.source else None)
+    for n, u in enumerate(units, 1):
+        if u.source:
+            u.text = _tw_draft_unit(u.text, n, rng, pools, edit)
+        else:
+            body = _s2tw().convert(_LABEL_AT_START.sub("", u.text, count=1).lstrip())
+            u.text = f"第{cn_number(n)}條 {body.replace('臺', '台')}"
+    title = _s2tw().convert(plan.title)
+    return assemble(f"{disguise}-{j}", plan, disguise, (disguise,), title, units)
+
+
+def policy_library(pools: Pools) -> Pools:
+    """The library as policy documents (规范, 意见, 方案) are written: chapter headings 一、总则,
+    articles as numbered paragraphs （一）… counted within their chapter, items 1. 2. …, 本法 → 本规范."""
+
+    def rewrite(lines: list[str], d: Doc) -> list[str]:
+        out = [lines[0]]
+        chapter, para, item = 0, 0, 0
+        heads = {a.start for a in d.articles}
+        pos = len(lines[0]) + 1
+        for ln in lines[1:]:
+            start = pos
+            pos += len(ln) + 1
+            h = re.match(r"^第[一二三四五六七八九十百]+[章节编]\s*", ln)
+            if h:
+                chapter += 1
+                para = 0
+                out.append(f"{cn_number(chapter)}、{ln[h.end() :]}")
+                continue
+            ln = ln.replace("本法", "本规范").replace("本条例", "本规范")
+            if start in heads:
+                para += 1
+                item = 0
+                out.append(f"（{cn_number(para)}）{_LABEL_AT_START.sub('', ln, count=1).lstrip()}")
+                continue
+            it = re.match(r"^[（(][一二三四五六七八九十]+[）)]", ln)
+            if it:
+                item += 1
+                ln = f"{item}．{ln[it.end() :]}"
+            out.append(ln)
+        return out
+
+    return _rewrite_library(pools, rewrite, "policy")
+
+
+_CLAUSE = re.compile(r"[^，；、：]+[，；、：]?")
+
+
+def _reword(text: str, p: float, rng: np.random.Generator, pools: Pools) -> str:
+    """Clauses of ``text`` replaced (share ``p``) by words of the drafter's own: the passage keeps
+    exact runs between them, at an Indel similarity of about 1 - p."""
+    out = []
+    for c in _CLAUSE.findall(text):
+        if len(c) > 6 and rng.random() < p:
+            s = pools.sentences[int(rng.integers(len(pools.sentences)))].rstrip("。；！？")
+            cut = int(rng.integers(0, max(1, len(s) - len(c) + 1)))
+            out.append(s[cut : cut + max(4, len(c) - 1)] + (c[-1] if c[-1] in "，；、：" else ""))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def policy_draft(pools: Pools, j: int, seed: int) -> Draft:
+    """An implementing rule (实施细则) of a policy document: numbered paragraphs copied in the
+    source's order with gaps, renumbered （一）… in the draft, 本规范 → 本实施细则, references to
+    other paragraphs renumbered (第十条 → 第十二条), each copied paragraph reworded clause by clause
+    at a share drawn per draft from 5–30% (each paragraph redrawn until its similarity to the source
+    is 0.67–0.95, as real ones measured), original paragraphs between."""
+    rng = _seed_rng(seed, "policy", j)
+    keys = sorted(k for k, arts in pools.copyable.items() if sum(a.chars for a in arts) >= 1500)
+    key = keys[int(rng.integers(len(keys)))]
+    length = int(rng.integers(1500, 5000))
+    p = float(rng.uniform(0.05, 0.3))
+    blocks: list[Unit] = []
+    got = 0
+    for a in pools.copyable[key]:
+        if got >= length:
+            break
+        if rng.random() < 0.6:
+            blocks.extend(_article_units(pools, key, [a]))
+            got += a.chars
+        if rng.random() < 0.2:
+            o = pools.original[int(rng.integers(len(pools.original)))]
+            blocks.append(Unit([Seg(pools.original_docs[o.doc].text[o.start : o.end], None)], None))
+    for u in blocks:
+        _flatten(u, pools.docs[u.source].text if u.source else None)
+    for n, u in enumerate(blocks, 1):
+        body = (
+            re.sub(r"^（[一二三四五六七八九十]+）", "", u.text)
+            if u.source
+            else _LABEL_AT_START.sub("", u.text, count=1)
+        )
+        body = body.lstrip()
+        if u.source:
+            body = body.replace("本规范", "本实施细则")
+            body = _CROSS_REF.sub(lambda x: f"第{cn_number(int(rng.integers(1, 40)))}条", body)
+            plain = body
+            for _ in range(8):  # the passage as the issue measured them: similarity 0.67-0.95
+                body = _reword(plain, p, rng, pools)
+                if 0.67 <= Indel.normalized_similarity(body, plain) <= 0.95 or p == 0:
+                    break
+            else:
+                body = _reword(plain, p / 2, rng, pools)
+        u.text = f"（{cn_number(min(n, 99))}）{body}"
+    topic = family_of(pools.docs[key].title)
+    title = f"{CITIES[int(rng.integers(len(CITIES)))]}关于{topic if len(topic) <= 12 else '有关规定'}的实施细则"
+    plan = Plan(f"policy-{j}", title, blocks, got / max(length, 1))
+    return assemble(f"policy-{j}", plan, "policy", ("policy",), title, blocks)
 
 
 # --- real pairs ---------------------------------------------------------------------------

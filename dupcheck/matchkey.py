@@ -10,7 +10,9 @@ A draft that copies its parent document swaps the issuer (国务院 → 市人�
   县级以上地方各级 …), issuers (国务院, 中央人民政府) and organs (人民政府, 人民代表大会常务委员会 …),
   with a run of adjacent ones (泉州市人民政府) folded into a single mask;
 - the numeral of an **article, chapter, section, paragraph or item number** (第十二条, 第3章)
-  becomes ``NUMBER``, so 第五条 and 第七条 both read 第\\ue001条.
+  becomes ``NUMBER``, so 第五条 and 第七条 both read 第\\ue001条;
+- a document's **reference to itself** (本法, 本条例, 本办法, 本实施细则, 本规范 …) becomes ``SELF``:
+  an implementing rule copies 依照本法第十条 as 依照本办法第十二条, a 实施细则 本规范 as 本实施细则.
 
 The mask is a pure function of the local text, so the draft and the source, masked
 independently, agree. Each mask keeps the original span of everything it replaced, so reported
@@ -36,6 +38,7 @@ from dupcheck.normalize import Normalized, codepoints, from_codepoints, normaliz
 
 JURIS = "\ue000"
 NUMBER = "\ue001"
+SELF = "\ue002"
 
 MASKED_ARTICLE_LABEL = "第" + NUMBER + "条"
 """An article label (第五条) as it reads in the match key."""
@@ -78,7 +81,14 @@ _SCOPES = [
 ]
 _LEVEL_BEFORE_ORGAN = f"[省市县区乡镇州](?=(?:{'|'.join(_ORGANS)}))"
 
-MASKER_VERSION = "1"
+# 本法 … 本实施细则: the kinds of document a text names itself by. Not after a character that makes
+# 本 part of another word (基本法, 根本规定, 成本、资本、版本、文本、样本、副本、原本 …).
+_SELF_RE = re.compile(
+    "(?<![基根成资版文样副原日账课书剧脚标蓝底抄孤善读话])本"
+    "(?:实施细则|实施办法|实施条例|实施意见|条例|规定|办法|细则|规范|规则|意见|方案|通知|决定|章程|准则|标准|法)"
+)
+
+MASKER_VERSION = "2"  # 2: self-references (本法, 本办法 …) masked
 
 
 @functools.lru_cache(maxsize=1)
@@ -133,14 +143,24 @@ def number_spans(text: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in _ARTICLE_RE.finditer(text)]
 
 
+def self_reference_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of a document's references to itself (本法, 本条例, 本实施细则 …) in a matching key."""
+    return [m.span() for m in _SELF_RE.finditer(text)]
+
+
 def mask(key: Normalized) -> Normalized:
-    """Replace every issuer span by ``JURIS`` and every article numeral by ``NUMBER``, one character each."""
+    """Replace every issuer span by ``JURIS``, every article numeral by ``NUMBER`` and every
+    self-reference by ``SELF``, one character each."""
     text = key.text
     spans = [(a, b, JURIS) for a, b in jurisdiction_spans(text)]
     taken = np.zeros(len(text) + 1, dtype=bool)
     for a, b, _ in spans:
         taken[a:b] = True
     spans += [(a, b, NUMBER) for a, b in number_spans(text) if not taken[a:b].any()]
+    for a, b in self_reference_spans(text):
+        if not taken[a:b].any():
+            spans.append((a, b, SELF))
+            taken[a:b] = True
     if not spans:
         return key
     spans.sort()

@@ -187,12 +187,14 @@ def greedy_cover(
     max_chosen: int,
     min_positions: int = 3,
     max_positions: int = 16,
+    max_ties: int = 8,
 ) -> list[int]:
     """Document rows chosen greedily by the draft positions they explain that no chosen row explains.
 
     Stops when the best row adds fewer than ``min_gain`` of the draft's positions (at least
     ``min_positions``, at most ``max_positions``: a long draft still admits a source of one
-    copied article) or after ``max_chosen`` rows.
+    copied article) or after ``max_chosen`` rows. Rows that tie with the best (at most
+    ``max_ties``) are chosen with it.
     """
     rows, which, weight, n_positions = retriever.hits(codes)
     if len(rows) == 0:
@@ -209,8 +211,13 @@ def greedy_cover(
         best = int(np.argmax(gains))
         if gains[best] < floor:
             break
-        chosen.append(int(present[best]))
-        left[held.indices[held.indptr[best] : held.indptr[best + 1]]] = 0.0
+        # Every row that explains as many of the remaining positions is taken with the best:
+        # near-identical siblings (a version, the same regulation of another place) tie, and only
+        # alignment tells which of them the draft copies (the first in index order often was not).
+        tied = np.flatnonzero(gains == gains[best])[: max(1, min(max_ties, max_chosen - len(chosen)))]
+        for row in tied.tolist():
+            chosen.append(int(present[row]))
+            left[held.indices[held.indptr[row] : held.indptr[row + 1]]] = 0.0
     return chosen
 
 

@@ -198,3 +198,144 @@ def test_two_sentences_that_start_alike_still_chain_across_an_insertion():
     draft = match_key(article[:cut] + "有关单位和个人应当如实提供情况，不得拒绝或者隐瞒。" + article[cut:]).text
     found = align(draft, source)
     assert [(m.draft_start, m.draft_end) for m in found] == [(0, len(draft))]
+
+
+def test_a_passage_does_not_end_mid_label():
+    # The draft's next article 第十九条 against the source's next heading 第二章: both read 第\ue001
+    # in the key, then differ. Those two chance characters are not evidence: without them the
+    # stock phrase (15 key characters) is short of a passage, and a real copy ends before them.
+    source = "第五条 违反本办法的，给予处分；构成犯罪的，依法追究刑事责任。\n第二章 许可"
+    draft = "第十八条 对违反规定的，给予行政处分；构成犯罪的，依法追究刑事责任。\n第十九条 市场监督管理部门应当"
+    assert align(match_key(draft).text, match_key(source).text) == []
+    copied = "烟草专卖行政主管部门的工作人员滥用职权、徇私舞弊、玩忽职守的，给予处分；构成犯罪的，依法追究刑事责任。\n"
+    d, s = match_key("第十八条 " + copied + "第十九条 其他"), match_key("第四十条 " + copied + "第二章 附则")
+    [m] = align(d.text, s.text)
+    assert d.text[m.draft_end - 1] == "任" and s.text[m.source_end - 1] == "任"
+
+
+def _passages(draft: str, source: str):
+    from dupcheck.credit import Source, find_passages
+
+    return find_passages(draft, match_key(draft), [Source.prepare(1, source)])
+
+
+def test_an_article_whose_first_words_were_edited_is_still_copied_from_its_label():
+    source = "第二十一条 地方各级人民政府、有关部门和单位应当在高温来临前做好供电、供水和防暑医药供应的准备工作，并合理调整工作时间。"
+    draft = "第十七条 方各级人还政府、有关部门和单位应当在高温来临前做好供电、供水和防暑医药供应的准备工作，并合理调整工作时间。"
+    [p] = _passages(draft, source)
+    assert (p.draft_start, p.source_start) == (0, 0)
+    policy_source = (
+        "（六）国家实行有利于城市供水事业发展的政策，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    )
+    policy_draft = (
+        "（三）本市实行有利于城市供水事业发展的政策，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    )
+    [p] = _passages(policy_draft, policy_source)
+    assert (p.draft_start, p.source_start) == (0, 0)
+    # a first clause reworded, alike in length on both sides
+    reworded = (
+        "（三）日制高等学历教育的修业年限应当适当延，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    )
+    [p] = _passages(reworded, policy_source)
+    assert (p.draft_start, p.source_start) == (0, 0)
+    # not when the texts before the passage differ in length (an article's own longer opening)
+    longer = "（三）为了保障城市生活用水，本市制定有关规定并组织实施，鼓励城市供水科学技术研究，推广先进技术，提高城市供水的现代化水平。"
+    [p] = _passages(longer, policy_source)
+    assert p.draft_start > 0
+
+
+def test_an_article_whose_last_words_were_edited_is_copied_to_its_end():
+    source = "第二十九条 本条例下列用语的定义：船舶，是指各类排水或者非排水船、艇、水上飞机、潜水器和移动式平台。\n第三十条 本条例自公布之日起施行。"
+    draft = "第十八条 本条例下列用语的定义：船舶，是指各类排水或者非排水船、艇、水上飞机、潜有器阅移动式平结台。\n第十九条 本市另行规定。"
+    [p] = _passages(draft, source)
+    assert draft[p.draft_end - 1] == "。" and p.draft_end == draft.index("\n")
+    assert source[p.source_end - 1] == "。" and p.source_end == source.index("\n")
+
+
+def test_a_paragraph_of_the_drafts_own_between_two_copied_ones_parts_them():
+    # Policy documents number paragraphs （一）（二）: no label the key can see. The draft's own
+    # paragraph between two copied ones must not be credited to the source.
+    first = (
+        "旅行社应当投保旅行社责任险。旅行社责任险的具体方案由国务院旅游行政主管部门会同国务院保险监督管理机构另行制定。"
+    )
+    second = "旅行社对可能危及旅游者人身、财产安全的事项，应当向旅游者作出真实的说明和明确的警示，并采取防止危害发生的必要措施。"
+    own = "消费者在购买、使用商品和接受服务时，享有人格尊严、民族风俗习惯得到尊重的权利。"
+    source = f"（十五）{first}\n（十六）{second}"
+    draft = f"（二十七）{first}\n（二十八）{own}\n（二十九）{second}"
+    found = _passages(draft, source)
+    mine = draft.index(own)
+    assert len(found) == 2
+    assert all(p.draft_end <= mine or p.draft_start >= mine + len(own) for p in found)
+
+
+def test_a_document_naming_itself_otherwise_still_aligns():
+    # 本法 → 本办法 (an implementing rule), 本规范 → 本实施细则 (a policy document): without the
+    # self-reference mask this short article falls into pieces shorter than a passage.
+    source = "第四条 生产者、销售者依照本法规定承担产品质量责任。"
+    draft = "第四条 生产者、销售者依照本办法规定承担产品质量责任。"
+    assert match_key(source).text == match_key(draft).text
+    [m] = align(match_key(draft).text, match_key(source).text)
+    assert (m.draft_start, m.draft_end) == (0, len(match_key(draft).text))
+    assert match_key("本规范所称").text == match_key("本实施细则所称").text
+    assert match_key("香港特别行政区基本法").text.endswith("基本法")  # 基本法 is no self-reference
+
+
+def test_consecutive_articles_copied_in_order_are_one_passage():
+    # The draft copies 第三十四条 without its second paragraph, then 第三十五条: the source's gap
+    # (the dropped paragraph and a label) is longer than a chain bridges, the draft's is a label.
+    source = match_key(
+        "第三十四条 国家鼓励利用财政性资金设立的科学技术计划项目所形成的知识产权首先在境内使用。\n"
+        "前款规定的知识产权向境外的组织或者个人转让，或者许可境外的组织或者个人独占实施的，应当经项目管理机构批准；法律、行政法规对批准机构另有规定的，依照其规定。\n"
+        "第三十五条 国家鼓励新技术应用，按照包容审慎原则，推动开展新技术、新产品、新服务、新模式应用试验，为新技术、新产品应用创造条件。"
+    ).text
+    draft = match_key(
+        "第十九条 国家鼓励利用财政性资金设立的科学技术计划项目所形成的知识产权首先在境内使用。\n"
+        "第二十条 国家鼓励新技术应用，按照包容审慎原则，推动开展新技术、新产品、新服务、新模式应用试验，为新技术、新产品应用创造条件。"
+    ).text
+    assert [(m.draft_start, m.draft_end) for m in align(draft, source)] == [(0, len(draft))]
+    # two articles apart in the source (第三十四条, 第三十六条) stay two passages
+    skipped = source.replace("第\ue001条\ue000鼓励新技术", "第\ue001条其他规定第\ue001条\ue000鼓励新技术")
+    assert len(align(draft, skipped)) == 2
+
+
+def test_the_title_naming_the_source_is_not_copied_text():
+    source = "船舶和海上设施检验条例\n第一章 总则\n第一条 为了保证船舶、海上设施和船运货物集装箱具备安全航行、安全作业的技术条件，制定本条例。"
+    draft = "天津市实施《船舶和海上设施检验条例》办法\n第一条 为了保证船舶、海上设施和船运货物集装箱具备安全航行、安全作业的技术条件，制定本办法。"
+    [p] = _passages(draft, source)
+    assert p.draft_start == draft.index("第一条") and p.source_start == source.index("第一条")
+    # a title copied whole is copied text
+    [p] = _passages(source, source)
+    assert (p.draft_start, p.draft_end) == (0, len(source))
+
+
+def test_an_article_from_elsewhere_between_two_copied_ones_parts_them_though_a_seed_ran_into_its_label():
+    # 拍卖法: the draft puts 第二十四条 (from another place) between 第四十七条 and 第五十条; the source
+    # has a heading and 第四十八条 there. The seed of the first article runs on into the next label
+    # (第\ue001 of 第二十四条 against 第\ue001 of 第三节): the line after it is still a whole line between.
+    source = (
+        "第四十七条 拍卖人应当在拍卖前展示拍卖标的，并提供查看拍卖标的的条件及有关资料。拍卖标的的展示时间不得少于两日。\n"
+        "第三节 拍卖的实施\n"
+        "第四十八条 拍卖师应当于拍卖前宣布拍卖规则和注意事项。\n"
+        "第五十条 拍卖标的无保留价的，拍卖师应当在拍卖前予以说明。拍卖标的有保留价的，竞买人的最高应价未达到保留价时，该应价不发生效力，拍卖师应当停止拍卖标的的拍卖。"
+    )
+    own = "买受人是指以最高应价购得拍卖标的的竞买人。"
+    draft = (
+        "第四十七条 拍卖人应当在拍卖前展示拍卖标的，并提供查看拍卖标的的条件及有关资料。拍卖标的的展示时间不得少于两日。\n"
+        f"第二十四条 {own}\n"
+        "第五十条 拍卖标的无保留价的，拍卖师应当在拍卖前予以说明。拍卖标的有保留价的，竞买人的最高应价未达到保留价时，该应价不发生效力，拍卖师应当停止拍卖标的的拍卖。"
+    )
+    found = _passages(draft, source)
+    mine = draft.index(own)
+    assert len(found) == 2
+    assert all(p.draft_end <= mine or p.draft_start >= mine + len(own) for p in found)
+
+
+def test_sources_rank_by_exactly_matched_characters():
+    # The copied document explains 29 key characters exactly; a sibling covers 41 at 0.962 with 27
+    # exactly matched (its chain ran on over chance characters): the copied document ranks first.
+    from dupcheck.align import KeyMatch
+    from dupcheck.credit import explained
+
+    copied = [KeyMatch(244, 273, 10, 39, 29, 1.0), KeyMatch(1098, 1480, 50, 432, 382, 1.0)]
+    sibling = [KeyMatch(244, 285, 12, 53, 27, 0.962), KeyMatch(1098, 1480, 52, 434, 372, 0.974)]
+    assert explained(copied) > explained(sibling)

@@ -33,3 +33,28 @@ def test_cells_pair_the_per_disguise_twin_and_keep_failures():
 
 def test_seed_lists():
     assert seeds._seeds("1, 2,3") == [1, 2, 3] and seeds._seeds("") == []
+
+
+def test_per_disguise_table_gives_mean_and_range_of_both_systems():
+    def run(pd, mae, base_pd):
+        per = {"plagdet": pd, "granularity": 1.0}
+        return {
+            "disguises": ["tradlib"],
+            "scores": {
+                "dupcheck": {
+                    "tradlib": {"pan": per, "mae": mae, "f1": 1.0},
+                    "overall": {"pan": per, "mae": mae, "f1": 1.0},
+                },
+                "baseline": {
+                    "tradlib": {"pan": {"plagdet": base_pd}, "mae": 7.0, "f1": 0.5},
+                    "overall": {"pan": {"plagdet": base_pd}, "mae": 7.0, "f1": 0.5},
+                },
+            },
+        }
+
+    lines = seeds.per_disguise_table([("seed 1", run(0.98, 0.5, 0.1)), ("seed 2", run(0.96, 1.5, 0.3))])
+    assert lines[2] == (
+        "| tradlib | 0.970 (0.960–0.980) | 1.000 (1.000–1.000) | 1.00 (0.50–1.50) | 1.000 (1.000–1.000) "
+        "| 0.200 (0.100–0.300) | 7.00 (7.00–7.00) |"
+    )
+    assert lines[3].startswith("| overall |")

@@ -181,6 +181,37 @@ def test_ground_truth_invariants(pools, disguise):
         assert (d.top_source is None) == (not d.cases)
 
 
+@pytest.fixture(scope="module")
+def libraries(pools):
+    return {"": pools, "tradlib": bc.traditional_library(pools), "policy": bc.policy_library(pools)}
+
+
+@pytest.mark.parametrize("disguise", ["seam", "tradlib", "tradlib-edit", "policy"])
+def test_ground_truth_invariants_of_the_extended_drafts(libraries, disguise):
+    lib = libraries[bc.LIBRARY_OF.get(disguise, "")]
+    drafts = [bc.make_draft(lib, disguise, j, 3) for j in range(8)]
+    assert sum(len(d.cases) for d in drafts) >= 8
+    for d in drafts:
+        assert bc.check_draft(d, lib) == []
+        assert d.true_rate == true_copy_rate(d.text, d.cases)
+
+
+def test_a_rewritten_library_keeps_every_article_in_place(pools, libraries):
+    tw, policy = libraries["tradlib"], libraries["policy"]
+    for key, arts in list(pools.copyable.items())[:5]:
+        for a, b, c in zip(arts, tw.copyable[key], policy.copyable[key]):
+            plain = pools.docs[key].text[a.start : a.end]
+            traditional = tw.docs[key].text[b.start : b.end]
+            assert traditional.startswith(f"第 {bc.cn_value(plain[1 : plain.index('条')])} 條\n")
+            assert bc._s2tw().convert(plain.split(None, 1)[1][:6])[:2] == traditional.split("\n")[1][:2]
+            assert policy.docs[key].text[c.start : c.end].startswith("（")
+            assert (b.index, c.index) == (a.index, a.index)
+
+
+def test_cn_value_inverts_cn_number():
+    assert [bc.cn_value(bc.cn_number(n)) for n in range(1, 1000)] == list(range(1, 1000))
+
+
 def test_drafts_are_deterministic(pools):
     a = drafts_of(pools, "mixed", 3)
     b = drafts_of(pools, "mixed", 3)
@@ -344,14 +375,22 @@ N_REG = 6  # drafts per disguise
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory):
-    """Both checkers over N_REG drafts of every disguise, built from the real corpus."""
+def real_corpus():
+    """The laws corpus beside the repository, read once for the tests that use it."""
     if not (CORPUS / "manifest.jsonl").exists():
         pytest.skip("laws corpus not found beside the repository")
+    from bench import bench_quality as bq
+
+    return bq.load_corpus(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory, real_corpus):
+    """Both checkers over N_REG drafts of every disguise, built from the real corpus."""
     pytest.importorskip("dupcheck.api")
     from bench import bench_quality as bq
 
-    corpus = bq.load_corpus(CORPUS)
+    corpus = real_corpus
     pools = bc.build_pools(corpus, seed=11)
     drafts = bc.make_drafts(pools, bc.DISGUISES, N_REG, seed=11)
     systems = {"baseline": bq.BaselineSystem, "dupcheck": bq.DupcheckSystem}
@@ -421,3 +460,26 @@ def test_no_false_alarm_on_original_text(real_run):
     _bq, results = real_run
     zero = [r.reports["dupcheck"]["rate"] for r in results if not r.cases]
     assert zero and max(zero) < 0.03, zero
+
+
+# --- regression: real parent/child pairs --------------------------------------------------
+
+# Children whose parent law was lost as top source by a rule change, and the rule that brought it
+# back: a stock phrase whose passage ran on into the next article's label start (第十九 against
+# 第二章) made 公安机关办理行政案件程序规定 outrank the 烟草专卖法 family; the version in force
+# (the 2024 rewrite of 矿产资源法) was kept although the child copies the 2009 text.
+LOST_PAIRS = ("青岛市实施《中华人民共和国烟草专卖法》办法", "山东省实施《中华人民共和国矿产资源法》办法")
+
+
+@pytest.mark.slow
+def test_real_pairs_once_lost_find_their_law(tmp_path, real_corpus):
+    from dupcheck.api import Index
+
+    pairs, _, national = bc.real_pairs(real_corpus)
+    chosen = [p for p in pairs if p.title in LOST_PAIRS]
+    assert len(chosen) == len(LOST_PAIRS)
+    with Index.open(tmp_path / "national.sqlite") as idx:
+        idx.add_texts([(d.key, d.text, d.title) for d in national])
+        for p in chosen:
+            top = idx.check_text(p.text, path=p.key).sources[0].path
+            assert top in p.law_keys + p.impl_keys, (p.title, top)

@@ -158,7 +158,7 @@ def test_jsonl_corpus_fields_are_stored_by_dupcheck_index(tmp_path, capsys):
 GOLDEN = Path(__file__).parent / "golden"
 PAIRS = [
     ("articlemap-beijing-assembly.json", "beijing-assembly-law.md", "assembly-law(2009-08-27).md", 0.85),
-    ("articlemap-beijing-red-cross.json", "beijing-red-cross-law.md", "red-cross-law(2017-02-24).md", 0.55),
+    ("articlemap-beijing-red-cross.json", "beijing-red-cross-law.md", "red-cross-law(2017-02-24).md", 0.5),
 ]
 
 

@@ -82,3 +82,21 @@ def test_lone_short_mems_left_out_change_no_chain():
         part = sorted(sub[c].tolist() for c in chain(sub, params) if sub[c][:, 2].sum() >= params.min_matched)
         assert full == part
     assert dropped > 0
+
+
+def test_the_cover_takes_every_document_that_ties_with_the_best():
+    # Siblings of the copied document (stored first) explain exactly the same draft positions:
+    # the fingerprints cannot tell them apart, alignment can, so all of them are candidates.
+    from dupcheck.retrieve import greedy_cover
+
+    scheme = Scheme.current()
+    copied = "第六十二条制定与市场主体生产经营活动密切相关的行政法规规章行政规范性文件应当按照国务院的规定充分听取市场主体行业协会商会的意见"
+    texts = [copied + "第一条其他规定甲", copied + "第一条其他规定乙", copied + "第二条本条例自公布之日起施行"]
+    feats = []
+    for n, t in enumerate(texts, start=1):
+        codes = codepoints(match_key(t).text)
+        ids, counts = bigram_features(codes, scheme)
+        feats.append((n, fingerprints(codes, scheme), ids, counts))
+    r = Retriever.build(feats, scheme)
+    draft = codepoints(match_key("第五条" + copied[5:]).text)
+    assert sorted(r.doc_ids[greedy_cover(r, draft, min_gain=0.002, max_chosen=32)].tolist()) == [1, 2, 3]

@@ -167,11 +167,12 @@ def test_a_passage_found_after_the_label_takes_the_label_in_on_both_sides():
 
 
 def test_the_label_is_pulled_in_only_when_both_sides_have_one():
-    # The draft copies the article under an item number of its own, not an article label: the
-    # source's label is not part of the copy, on either side.
+    # The draft copies the article's body as a paragraph with no label of its own: the source's
+    # label is not part of the copy, on either side. (An item number such as （二） is a label too
+    # since the policy-document rules: a copy under it takes it in, as a renumbered 第X条 is.)
     from dupcheck.credit import _to_passage
 
-    draft = f"某县绿化办法\n\n（二）{body(article(LAW, '第四条'))}\n"
+    draft = f"某县绿化办法\n\n{body(article(LAW, '第四条'))}\n"
     draft_key, source = match_key(draft), Source.prepare(1, LAW)
     [m] = align(draft_key.text, source.key.text)
     p = _to_passage(draft, draft_key, source, m)
