@@ -47,22 +47,27 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-@contextmanager
-def _progress(description: str, enabled: bool):
-    """A rich progress bar on a terminal; nothing when stderr is piped."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
+def _bar():
+    """The rich progress bar every long step shows on stderr: description, bar, n/total, ETA."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=_stderr_console(),
         transient=True,
-    ) as bar:
+    )
+
+
+@contextmanager
+def _progress(description: str, enabled: bool):
+    """A rich progress bar on a terminal; nothing when stderr is piped."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    with _bar() as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
@@ -98,16 +103,7 @@ class PageProgress:
                 print(f"dupcheck: {label} {done}/{total} 页", file=sys.stderr, flush=True)
             return
         if self.bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=_stderr_console(),
-                transient=True,
-            )
+            self.bar = _bar()
             self.bar.start()
         if self.task is None or self.bar.tasks[-1].description != label:
             self.task = self.bar.add_task(label, total=total)
