@@ -34,10 +34,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
 from dupcheck.articles import Article, line_spans, split_articles
 from dupcheck.normalize import fold, nonspace_mask
-from dupcheck.render.common import ReportArticles, char_alignment
+from dupcheck.render.common import ReportArticles, char_keys
 from dupcheck.report import Report
 
 COPIED_MIN_MATCHED_SHARE = 0.85
@@ -552,21 +553,24 @@ def _grams(text: str) -> set[str]:
 
 def _common_runs(draft: str, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Offsets (into ``draft``, into ``source``) of the characters the two share in runs of at
-    least :data:`COUNTERPART_RUN` consecutive non-space characters of an LCS alignment."""
-    alignment = char_alignment(draft, source)
-    d_rank = {pos: n for n, pos in enumerate(np.flatnonzero(nonspace_mask(draft)).tolist())}
-    s_rank = {pos: n for n, pos in enumerate(np.flatnonzero(nonspace_mask(source)).tolist())}
-    runs: list[list[tuple[int, int]]] = []
-    for d, s in sorted(alignment.draft_to_source.items()):
-        if runs and d_rank[d] == d_rank[runs[-1][-1][0]] + 1 and s_rank[s] == s_rank[runs[-1][-1][1]] + 1:
-            runs[-1].append((d, s))
-        else:
-            runs.append([(d, s)])
-    kept = [pair for run in runs if len(run) >= COUNTERPART_RUN for pair in run]
-    return (
-        np.array([d for d, _ in kept], dtype=np.int64),
-        np.array([s for _, s in kept], dtype=np.int64),
-    )
+    least :data:`COUNTERPART_RUN` consecutive non-space characters of an LCS alignment.
+
+    The alignment is :func:`dupcheck.render.common.char_alignment`'s (the same keys, the same
+    ``Indel.opcodes``), read straight from its opcodes: each ``equal`` block is a run, since the
+    blocks between two of them always skip a character on at least one side."""
+    di = np.flatnonzero(nonspace_mask(draft))
+    si = np.flatnonzero(nonspace_mask(source))
+    draft_key, source_key = char_keys(draft), char_keys(source)
+    draft_at: list[np.ndarray] = []
+    source_at: list[np.ndarray] = []
+    for op in Indel.opcodes([draft_key[i] for i in di.tolist()], [source_key[j] for j in si.tolist()]):
+        if op.tag == "equal" and op.src_end - op.src_start >= COUNTERPART_RUN:
+            draft_at.append(di[op.src_start : op.src_end])
+            source_at.append(si[op.dest_start : op.dest_end])
+    if not draft_at:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(draft_at).astype(np.int64), np.concatenate(source_at).astype(np.int64)
 
 
 def review(report: Report, *, exclude: Sequence[tuple[int, int]] = ()) -> Report:

@@ -109,7 +109,7 @@ class Alignment:
         return self.draft_to_source[matched[min(k, len(matched) - 1)]]
 
 
-def _char_keys(text: str) -> str | list[str]:
+def char_keys(text: str) -> str | list[str]:
     """One comparison key per character of ``text``: folded as the match folds, without case."""
     folded = fold(text)
     keys = folded.casefold()
@@ -125,7 +125,7 @@ def char_alignment(draft: str, source: str) -> Alignment:
     are left out of the comparison and never marked as changed. Latin letters are also compared
     without case (ＡＢ and ab are not an edit a reader needs to see).
     """
-    draft_key, source_key = _char_keys(draft), _char_keys(source)
+    draft_key, source_key = char_keys(draft), char_keys(source)
     di = np.flatnonzero(nonspace_mask(draft)).tolist()
     si = np.flatnonzero(nonspace_mask(source)).tolist()
     draft_changed = [False] * len(draft)
