@@ -364,6 +364,7 @@ class _Sources:
         self.report, self.ra = report, ra
         self._bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._grams: dict[int, list[set[str]]] = {}
+        self._union: dict[int, set[str]] = {}
 
     def grams(self, source_id: int) -> list[set[str]]:
         """The :data:`COUNTERPART_RUN`-character runs of each article's body (label left out)."""
@@ -371,6 +372,12 @@ class _Sources:
             text = self.report.source_texts.get(source_id, "")
             self._grams[source_id] = [_grams(text[a.start + len(a.label) : a.end]) for a in self.articles(source_id)]
         return self._grams[source_id]
+
+    def union(self, source_id: int) -> set[str]:
+        """Every run of :meth:`grams` of the source: a unit sharing none is compared with no article."""
+        if source_id not in self._union:
+            self._union[source_id] = set().union(*self.grams(source_id))
+        return self._union[source_id]
 
     def articles(self, source_id: int) -> list[Article]:
         return self.ra.source_articles(source_id)
@@ -523,7 +530,12 @@ def _counterpart(
         if not source_text:
             continue
         arts = sources.articles(s.id)
-        shared = [(len(unit_grams & grams), k) for k, grams in enumerate(sources.grams(s.id))]
+        # Only the unit's runs the source has at all: usually a handful, so each article's count
+        # is a few lookups (the counts are the same as with all of the unit's runs).
+        present = unit_grams & sources.union(s.id)
+        if not present:
+            continue
+        shared = [(len(present & grams), k) for k, grams in enumerate(sources.grams(s.id))]
         for n, k in sorted(shared, reverse=True)[:COUNTERPART_CANDIDATES]:
             if not n:
                 break
