@@ -310,3 +310,16 @@ def test_default_corpus_and_cache_resolve(tmp_path, monkeypatch):
     assert len(digest) == 64 and items is not None and folder is None
     first = next(iter(items()))
     assert first[0].startswith("national-laws:") and first[1]
+
+
+def test_the_gate_report_says_how_a_document_was_read(repo, capsys):
+    # An OFD draft is read from its text layer: the gate's report says so, as `dupcheck check`'s does.
+    from tests.docgen import make_ofd
+
+    (repo / "drafts").mkdir()
+    make_ofd(repo / "drafts" / "copy.ofd", COPY)
+    git(repo, "add", "-A")
+    code, out = ci(capsys, "--base", "main", "--format", "json")
+    [report] = [r for r in json.loads(out)["results"] if r["path"] == "drafts/copy.ofd"]
+    assert code == 1
+    assert report["extraction"] == "text-layer"

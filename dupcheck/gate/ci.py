@@ -123,11 +123,18 @@ def check_changes(root: Path, settings: Settings, changes: list[Change], *, prog
         for change in documents:
             warn, fail = settings.levels_for(change.path)
             try:
-                text = extract_path(change.path).text
+                extracted = extract_path(change.path)
             except InputError as exc:
                 results.append(Skipped(change.path, exc.reason))
                 continue
-            report = index.check_text(text, path=change.path, threshold=fail, exclude=[change.path])
+            report = index.check_text(
+                extracted.text,
+                path=change.path,
+                threshold=fail,
+                exclude=[change.path],
+                extraction=extracted.method,  # a converted or OCR'd document says so in the gate's report too
+                ocr_confidence=extracted.ocr_confidence,
+            )
             rate, name = _rate(report, settings)
             level = judge_rate(rate, warn, fail)
             known = {k[0] for k in baseline.findings}
