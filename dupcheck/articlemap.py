@@ -398,6 +398,20 @@ class _Sources:
         return np.where(inside, k, -1)
 
 
+def _passages_by_unit(report: Report, units: Sequence[Unit]) -> list[list[int]]:
+    """For each unit (in draft order, not overlapping), the indexes of the passages reaching into
+    its body, in passage order: each passage is placed by a search over the units' ends instead
+    of every unit scanning every passage (a 400 k-character draft has thousands of each)."""
+    ends = np.array([u.end for u in units], dtype=np.int64)
+    out: list[list[int]] = [[] for _ in units]
+    for i, p in enumerate(report.passages):
+        j = int(np.searchsorted(ends, p.draft_start, "right"))
+        while j < len(units) and units[j].body < p.draft_end:
+            out[j].append(i)
+            j += 1
+    return out
+
+
 def build_article_map(
     report: Report, *, exclude: Sequence[tuple[int, int]] = (), articles: ReportArticles | None = None
 ) -> ArticleMap:
@@ -411,37 +425,39 @@ def build_article_map(
         counted[a:b] = False
     pairs = [_matched_pairs(report, ra, i) for i in range(len(report.passages))]
     titles = {s.id: (s.title, s.path) for s in report.sources}
+    overlapping = _passages_by_unit(report, units)
     mapped = []
-    for u in units:
-        body = np.zeros(len(text), dtype=bool)
-        body[u.body : u.end] = counted[u.body : u.end]
-        matched = np.zeros(len(text), dtype=bool)
+    for u, passages in zip(units, overlapping, strict=True):
+        # The unit's own slice of the draft, in unit offsets: work per unit stays proportional to
+        # the unit (and to the passages that reach it), not to the whole draft.
+        body = counted[u.body : u.end].copy()
+        matched = np.zeros(len(body), dtype=bool)
         groups: dict[tuple[int, int], list[tuple[int, np.ndarray, np.ndarray]]] = {}
-        for i, p in enumerate(report.passages):
-            if p.draft_end <= u.body or p.draft_start >= u.end:
-                continue
+        for i in passages:
             draft_at, source_at = pairs[i]
-            keep = body[draft_at]
+            inside = (draft_at >= u.body) & (draft_at < u.end)
+            draft_at, source_at = draft_at[inside], source_at[inside]
+            keep = body[draft_at - u.body]
             draft_at, source_at = draft_at[keep], source_at[keep]
             if not len(draft_at):
                 continue
-            matched[draft_at] = True
-            art = sources.article_index(p.source_id, source_at)
+            matched[draft_at - u.body] = True
+            art = sources.article_index(report.passages[i].source_id, source_at)
             for k in np.unique(art):
                 sel = art == k
-                groups.setdefault((p.source_id, int(k)), []).append((i, draft_at[sel], source_at[sel]))
+                groups.setdefault((report.passages[i].source_id, int(k)), []).append((i, draft_at[sel], source_at[sel]))
         provisions = []
         for (source_id, k), parts in groups.items():
             chars = len(np.unique(np.concatenate([d for _, d, _ in parts])))
             if chars >= MIN_PROVISION_CHARS:
                 provisions.append(_provision(report, sources, titles, source_id, k, parts, chars))
-        hits = int(matched[u.body : u.end].sum())
+        hits = int(matched.sum())
         if not provisions:  # no passage: a counterpart below the passage rules (see COUNTERPART_RUN)
             found = _counterpart(report, sources, titles, u, body)
             if found is not None:
                 provision, found_at = found
                 provisions.append(provision)
-                matched[found_at] = True
+                matched[found_at - u.body] = True
                 hits = len(found_at)
         top = max((v.chars for v in provisions), default=0)
         # An alignment edge that lands a few characters in the next article is not a provision.
@@ -452,7 +468,7 @@ def build_article_map(
         cls = classify(share, max((v.coverage for v in provisions if v.chars >= MIN_COUNTERPART_CHARS), default=0.0))
         if not provisions:
             cls = "new"
-        added = _runs(body[u.body : u.end] & ~matched[u.body : u.end], u.body, text)
+        added = _runs(body & ~matched, u.body, text)
         mapped.append(MappedUnit(u.label, u.start, u.end, chars, hits, cls, tuple(provisions), tuple(added)))
     return ArticleMap(doc_word(text, exclude), word, tuple(mapped))
 
@@ -518,7 +534,8 @@ def _counterpart(
     """For a unit no passage reaches: the source article (of the report's sources, the
     documents the draft copies) sharing the most characters with it in common runs of at least
     :data:`COUNTERPART_RUN`, when those make it a counterpart (:func:`classify`); else ``None``.
-    Returns the provision and the draft offsets of the shared characters."""
+    ``body`` marks the counted characters of the unit's body (unit offsets). Returns the provision
+    and the draft offsets of the shared characters."""
     text = report.text
     unit_text = text[u.body : u.end]
     unit_grams = _grams(unit_text)
@@ -542,8 +559,8 @@ def _counterpart(
             a = arts[k]
             lo = a.start + len(a.label)
             draft_at, source_at = _common_runs(unit_text, source_text[lo : a.end])
+            keep = body[draft_at]  # draft_at: offsets in the unit's body, as ``body`` is
             draft_at, source_at = draft_at + u.body, source_at + lo
-            keep = body[draft_at]
             draft_at, source_at = draft_at[keep], source_at[keep]
             if best is None or (len(draft_at), -s.id) > (best[0], best[1]):
                 best = (len(draft_at), -s.id, k, draft_at, source_at)
