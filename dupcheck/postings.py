@@ -36,7 +36,6 @@ MAX_SEGMENTS = 8
 LOOKUP_CHUNK = 1 << 20  # fingerprints read at a time when a draft's hashes are looked up
 COSINE_CHUNK = 1 << 18  # bigram postings scored at a time
 READ_GAP = 4096  # items between two slices of a blob below which they are read as one piece
-_TF = np.concatenate([[0.0], 1.0 + np.log(np.arange(1, 256, dtype=np.float32))]).astype(np.float32)
 SHORTLIST = 64  # documents re-scored with exact norms when a segment's norms are stale
 
 TABLES = """
@@ -63,6 +62,15 @@ def _row_dtype(rows: int) -> str:
 
 def _tf(counts: np.ndarray) -> np.ndarray:
     return (1.0 + np.log(counts.astype(np.float32))).astype(np.float32)
+
+
+_TF = np.concatenate([np.zeros(1, np.float32), _tf(np.arange(1, 256))])
+"""``_tf`` of every stored count (a byte; 0 for none), looked up instead of computed per posting."""
+
+
+def _gather(buf: np.ndarray, at: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``buf[at[i] : at[i] + n[i]]`` for every i, concatenated, in one fancy index."""
+    return buf[np.arange(int(n.sum())) + np.repeat(at - (np.cumsum(n) - n), n)]
 
 
 def idf_of(df: np.ndarray, n: int) -> np.ndarray:
@@ -371,10 +379,7 @@ class LazyRetriever(Retriever):
         and one read call per slice cost more than the bytes in between."""
         whole = self._memory.get((seg.rowid, column))
         if whole is not None:
-            n = (ends - starts).astype(np.int64)
-            total = int(n.sum())
-            at = starts.astype(np.int64) - (np.cumsum(n) - n)
-            return np.frombuffer(whole, dtype=dtype)[np.arange(total) + np.repeat(at, n)]
+            return _gather(np.frombuffer(whole, dtype=dtype), starts.astype(np.int64), (ends - starts).astype(np.int64))
         size = np.dtype(dtype).itemsize
         lengths = (ends - starts).astype(np.int64)
         nonempty = lengths > 0
@@ -394,10 +399,7 @@ class LazyRetriever(Retriever):
         g_len = g_end - g_start
         g_off = np.cumsum(g_len) - g_len  # where each piece starts in buf
         group = np.repeat(np.arange(len(first)), last - first + 1)
-        at = s - g_start[group] + g_off[group]  # where each slice starts in buf
-        n = e - s
-        total = int(n.sum())
-        return buf[np.arange(total) + np.repeat(at - (np.cumsum(n) - n), n)]
+        return _gather(buf, s - g_start[group] + g_off[group], e - s)  # each slice's start in buf
 
     def hits(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """As :meth:`Retriever.hits`: (row, hash index) pairs over live documents, positions per hash, positions.
