@@ -279,6 +279,22 @@ def _mean_confidence(page: OcrPage) -> float:
     return page.conf_sum / page.chars if page.chars else 0.0
 
 
+def _tesseract_page(png: str, work: str, name: str) -> OcrPage:
+    """One rendered page through Tesseract; read again despeckled when the first reading is unsure
+    (:data:`RETRY_CONFIDENCE`), keeping the more confident of the two."""
+
+    def read() -> OcrPage:
+        return page_lines(_tesseract(png, work, name), scale=72 / DPI).get(1, OcrPage([], 0, 0.0))
+
+    first = read()
+    if DESPECKLE > 1 and _mean_confidence(first) < RETRY_CONFIDENCE:
+        _despeckle(png)
+        again = read()
+        if _mean_confidence(again) > _mean_confidence(first):
+            return again
+    return first
+
+
 def _despeckle(png: str) -> None:
     if DESPECKLE <= 1:
         return
@@ -330,17 +346,8 @@ def ocr_page_images(pdf: bytes, pages: list[int], name: str, progress=None) -> d
                 raise InputError(name, "PDF 页面渲染超时（无法 OCR）") from None
             if r.returncode != 0 or not Path(prefix + ".png").is_file():
                 raise InputError(name, "扫描件 PDF 无法渲染为图片（无法 OCR）")
-            if engine() == "rapidocr":
-                out[page] = _rapid_page(prefix + ".png", name)
-            else:
-                png = prefix + ".png"
-                first = page_lines(_tesseract(png, work, name), scale=72 / DPI).get(1, OcrPage([], 0, 0.0))
-                if DESPECKLE > 1 and _mean_confidence(first) < RETRY_CONFIDENCE:
-                    _despeckle(png)
-                    again = page_lines(_tesseract(png, work, name), scale=72 / DPI).get(1, OcrPage([], 0, 0.0))
-                    if _mean_confidence(again) > _mean_confidence(first):
-                        first = again
-                out[page] = first
+            png = prefix + ".png"
+            out[page] = _rapid_page(png, name) if engine() == "rapidocr" else _tesseract_page(png, work, name)
             os.unlink(prefix + ".png")
             if progress:
                 progress("ocr", n, len(pages))
