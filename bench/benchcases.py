@@ -1057,6 +1057,20 @@ def _seam_edit(text: str, rng: np.random.Generator, pools: Pools, number: int) -
     return f"{label}{sep}{body}".strip()
 
 
+def _walked_source(pools: Pools, rng: np.random.Generator) -> tuple[str, int]:
+    """A source of at least 1,500 copyable characters for a draft that walks it in order, and how
+    many characters the draft takes (1,500–5,000)."""
+    keys = sorted(k for k, arts in pools.copyable.items() if sum(a.chars for a in arts) >= 1500)
+    key = keys[int(rng.integers(len(keys)))]
+    return key, int(rng.integers(1500, 5000))
+
+
+def _original_unit(pools: Pools, rng: np.random.Generator) -> tuple[Unit, int]:
+    """An original article (no source) to put between copied ones, and its characters."""
+    o = pools.original[int(rng.integers(len(pools.original)))]
+    return Unit([Seg(pools.original_docs[o.doc].text[o.start : o.end], None)], None), o.chars
+
+
 def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
     """A draft that walks one source in order, as a local implementing rule walks its law.
 
@@ -1067,9 +1081,7 @@ def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
     article is renumbered in draft order and edited near its ends (:func:`_seam_edit`).
     """
     rng = _seed_rng(seed, "seam", j)
-    keys = sorted(k for k, arts in pools.copyable.items() if sum(a.chars for a in arts) >= 1500)
-    key = keys[int(rng.integers(len(keys)))]
-    length = int(rng.integers(1500, 5000))
+    key, length = _walked_source(pools, rng)
     blocks: list[list[Unit]] = []
     got = 0
     for a in pools.copyable[key]:
@@ -1079,9 +1091,9 @@ def seam_draft(pools: Pools, j: int, seed: int) -> Draft:
             blocks.append(_article_units(pools, key, [a]))
             got += a.chars
             if rng.random() < 0.15:
-                o = pools.original[int(rng.integers(len(pools.original)))]
-                blocks.append([Unit([Seg(pools.original_docs[o.doc].text[o.start : o.end], None)], None)])
-                got += o.chars
+                unit, chars = _original_unit(pools, rng)
+                blocks.append([unit])
+                got += chars
     if rng.random() < 0.25:
         others = [k for k in sorted(pools.copyable) if k != key]
         other = others[int(rng.integers(len(others)))]
@@ -1297,9 +1309,7 @@ def policy_draft(pools: Pools, j: int, seed: int) -> Draft:
     at a share drawn per draft from 5–30% (each paragraph redrawn until its similarity to the source
     is 0.67–0.95, as real ones measured), original paragraphs between."""
     rng = _seed_rng(seed, "policy", j)
-    keys = sorted(k for k, arts in pools.copyable.items() if sum(a.chars for a in arts) >= 1500)
-    key = keys[int(rng.integers(len(keys)))]
-    length = int(rng.integers(1500, 5000))
+    key, length = _walked_source(pools, rng)
     p = float(rng.uniform(0.05, 0.3))
     blocks: list[Unit] = []
     got = 0
@@ -1310,8 +1320,7 @@ def policy_draft(pools: Pools, j: int, seed: int) -> Draft:
             blocks.extend(_article_units(pools, key, [a]))
             got += a.chars
         if rng.random() < 0.2:
-            o = pools.original[int(rng.integers(len(pools.original)))]
-            blocks.append(Unit([Seg(pools.original_docs[o.doc].text[o.start : o.end], None)], None))
+            blocks.append(_original_unit(pools, rng)[0])
     for u in blocks:
         _flatten(u, pools.docs[u.source].text if u.source else None)
     for n, u in enumerate(blocks, 1):
