@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 A4 = (595.2756, 841.8898)
@@ -70,6 +71,30 @@ def make_docx(
     path = Path(path)
     doc.save(path)
     return path
+
+
+def make_word97(docx: str | os.PathLike, outdir: str | os.PathLike) -> Path:
+    """Convert *docx* to a Word 97 ``.doc`` in *outdir* with LibreOffice (``soffice`` must be
+    installed), with a private profile beside the .docx (not in *outdir*, which a test may index)
+    so that parallel conversions do not collide."""
+    docx, outdir = Path(docx), Path(outdir)
+    profile = (docx.parent / f".{docx.stem}-profile").resolve().as_uri()
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation={profile}",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(outdir),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return outdir / (docx.stem + ".doc")
 
 
 def make_pdf(

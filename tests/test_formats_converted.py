@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from rapidfuzz.distance import Indel
 from dupcheck import office
 from dupcheck.errors import InputError
 from dupcheck.extract import extract_bytes, extract_path
-from tests.docgen import CJK_FONT, corpus_laws, make_docx
+from tests.docgen import CJK_FONT, corpus_laws, make_docx, make_word97
 from tests.test_extract import ARTICLES
 
 TEXT = [
@@ -43,22 +42,7 @@ def word97(tmp_path_factory) -> tuple[str, bytes]:
     text = "\n".join(laws)
     work = tmp_path_factory.mktemp("word97")
     make_docx(work / "laws.docx", text.split("\n"))
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation={(work / 'profile').as_uri()}",
-            "--convert-to",
-            "doc",
-            "--outdir",
-            str(work),
-            str(work / "laws.docx"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return text, (work / "laws.doc").read_bytes()
+    return text, make_word97(work / "laws.docx", work).read_bytes()
 
 
 @pytest.mark.slow

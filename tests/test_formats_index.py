@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
 
@@ -13,7 +12,7 @@ from dupcheck.api import FormatCount, Index, UpdateResult
 from dupcheck.cli import format_summary, main
 from dupcheck.ocr import tesseract_missing
 from dupcheck.report import Skipped
-from tests.docgen import CJK_FONT, corpus_laws, make_docx, make_ofd, make_pdf
+from tests.docgen import CJK_FONT, corpus_laws, make_docx, make_ofd, make_pdf, make_word97
 from tests.test_extract import ARTICLES
 
 
@@ -77,22 +76,7 @@ def test_index_of_a_mixed_folder_lists_every_format(tmp_path, capsys, monkeypatc
         expected[".png"] = "OCR 1"
     if shutil.which("soffice"):
         make_docx(tmp_path / "k.docx", laws[7].split("\n"))
-        profile = f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}"
-        subprocess.run(
-            [
-                "soffice",
-                "--headless",
-                profile,
-                "--convert-to",
-                "doc",
-                "--outdir",
-                str(folder),
-                str(tmp_path / "k.docx"),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
+        make_word97(tmp_path / "k.docx", folder)
         shutil.copy(folder / "k.doc", folder / "l.wps")
         expected[".doc"] = expected[".wps"] = "转换 1"
     db = tmp_path / "corpus.db"
