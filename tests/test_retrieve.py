@@ -34,14 +34,19 @@ def test_tfidf_weighting_equals_scikit_learn():
     assert np.allclose(weigh(matrix, idf).toarray(), sk.transform(matrix).toarray(), atol=1e-6)
 
 
-def test_retriever_ranks_the_copied_document_first():
-    scheme = Scheme.current()
+def _retriever(texts: list[str], scheme: Scheme) -> Retriever:
+    """A retriever over ``texts`` as documents 1, 2, …"""
     feats = []
-    for n, t in enumerate(TEXTS, start=1):
+    for n, t in enumerate(texts, start=1):
         codes = codepoints(match_key(t).text)
         ids, counts = bigram_features(codes, scheme)
         feats.append((n, fingerprints(codes, scheme), ids, counts))
-    r = Retriever.build(feats, scheme)
+    return Retriever.build(feats, scheme)
+
+
+def test_retriever_ranks_the_copied_document_first():
+    scheme = Scheme.current()
+    r = _retriever(TEXTS, scheme)
     draft = codepoints(match_key("第九条为了加强食品安全监督管理保障公众身体健康和生命安全制定本办法").text)
     assert r.candidates(draft)[0].doc_id == 2
     assert np.argmax(r.cosine(draft)) == 1
@@ -92,11 +97,6 @@ def test_the_cover_takes_every_document_that_ties_with_the_best():
     scheme = Scheme.current()
     copied = "第六十二条制定与市场主体生产经营活动密切相关的行政法规规章行政规范性文件应当按照国务院的规定充分听取市场主体行业协会商会的意见"
     texts = [copied + "第一条其他规定甲", copied + "第一条其他规定乙", copied + "第二条本条例自公布之日起施行"]
-    feats = []
-    for n, t in enumerate(texts, start=1):
-        codes = codepoints(match_key(t).text)
-        ids, counts = bigram_features(codes, scheme)
-        feats.append((n, fingerprints(codes, scheme), ids, counts))
-    r = Retriever.build(feats, scheme)
+    r = _retriever(texts, scheme)
     draft = codepoints(match_key("第五条" + copied[5:]).text)
     assert sorted(r.doc_ids[greedy_cover(r, draft, min_gain=0.002, max_chosen=32)].tolist()) == [1, 2, 3]
