@@ -245,6 +245,13 @@ class MappedUnit:
     def added_share(self) -> float:
         return 1.0 - self.matched_chars / self.chars if self.chars else 0.0
 
+    @property
+    def class_text(self) -> str:
+        """The class as reports show it: 照搬, 细化（新增 23%）, 新增."""
+        if self.cls == "refined":
+            return f"{self.class_label}（新增 {self.added_share * 100:.0f}%）"
+        return self.class_label
+
     def to_dict(self) -> dict:
         return {
             "label": self.label,

@@ -250,9 +250,7 @@ def _unit_anchors(report: Report) -> list[tuple[int, int, str]]:
 
 
 def _unit_comment(u) -> str:
-    head = f"{u.label or '本段'}：{u.class_label}"
-    if u.cls == "refined":
-        head += f"（新增 {u.added_share * 100:.0f}%）"
+    head = f"{u.label or '本段'}：{u.class_text}"
     if not u.provisions:
         return head + "——上位法中没有对应条文"
     where = "；".join(f"{p.title}{' ' + p.article if p.article else ''}（{p.chars} 字）" for p in u.provisions)

@@ -161,16 +161,15 @@ def _unit_anchor(number: int, source_id: int) -> str:
 
 
 def _unit_rows(report: Report) -> list[UnitRow]:
-    from dupcheck.articlemap import CLASS_LABELS
-
     assert report.article_map is not None
     rows = []
     for n, u in enumerate(report.article_map.units, 1):
-        label = CLASS_LABELS[u.cls] + (f"（新增 {u.added_share * 100:.0f}%）" if u.cls == "refined" else "")
         body = report.text[u.start : u.end]
         body = body[len(u.label) :] if body.startswith(u.label) else body
         rows.append(
-            UnitRow(n, u, excerpt(body.strip(), 40), label, [(p, _unit_anchor(n, p.source_id)) for p in u.provisions])
+            UnitRow(
+                n, u, excerpt(body.strip(), 40), u.class_text, [(p, _unit_anchor(n, p.source_id)) for p in u.provisions]
+            )
         )
     return rows
 
