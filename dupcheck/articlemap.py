@@ -30,14 +30,14 @@ Pure: takes a report (strings, passages), returns frozen values. Offsets are ``s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.articles import Article, line_spans, split_articles
-from dupcheck.normalize import fold, nonspace_mask
+from dupcheck.normalize import codepoints, nonspace_mask
 from dupcheck.render.common import ReportArticles, char_keys
 from dupcheck.report import Report
 
@@ -365,26 +365,21 @@ def _matched_pairs(report: Report, ra: ReportArticles, index: int) -> tuple[np.n
 
 
 class _Sources:
-    """The articles of each source and their bounds as arrays, made once per map."""
+    """The articles of each source, their bounds as arrays and their run index, made once per map."""
 
     def __init__(self, report: Report, ra: ReportArticles) -> None:
         self.report, self.ra = report, ra
         self._bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._grams: dict[int, list[set[str]]] = {}
-        self._union: dict[int, set[str]] = {}
+        self._runs: dict[int, _RunIndex] = {}
 
-    def grams(self, source_id: int) -> list[set[str]]:
+    def runs(self, source_id: int) -> _RunIndex:
         """The :data:`COUNTERPART_RUN`-character runs of each article's body (label left out)."""
-        if source_id not in self._grams:
+        if source_id not in self._runs:
             text = self.report.source_texts.get(source_id, "")
-            self._grams[source_id] = [_grams(text[a.start + len(a.label) : a.end]) for a in self.articles(source_id)]
-        return self._grams[source_id]
-
-    def union(self, source_id: int) -> set[str]:
-        """Every run of :meth:`grams` of the source: a unit sharing none is compared with no article."""
-        if source_id not in self._union:
-            self._union[source_id] = set().union(*self.grams(source_id))
-        return self._union[source_id]
+            self._runs[source_id] = _RunIndex.of(
+                [text[a.start + len(a.label) : a.end] for a in self.articles(source_id)]
+            )
+        return self._runs[source_id]
 
     def articles(self, source_id: int) -> list[Article]:
         return self.ra.source_articles(source_id)
@@ -542,39 +537,47 @@ def _counterpart(
     documents the draft copies) sharing the most characters with it in common runs of at least
     :data:`COUNTERPART_RUN`, when those make it a counterpart (:func:`classify`); else ``None``.
     ``body`` marks the counted characters of the unit's body (unit offsets). Returns the provision
-    and the draft offsets of the shared characters."""
+    and the draft offsets of the shared characters.
+
+    The candidates are each source's :data:`COUNTERPART_CANDIDATES` articles sharing the most
+    distinct runs with the unit. Aligning one (:func:`_common_runs`) is the costly step, so they
+    are aligned best bound first and the search stops when no candidate left can win: the unit's
+    characters covered by a run the article has at all bound what the alignment can pair (each
+    character of an equal block of at least :data:`COUNTERPART_RUN` lies in such a run), and the
+    winner is the one the plain loop over every candidate would pick (most characters, then the
+    lower source id, then the first in source and candidate order)."""
     text = report.text
     unit_text = text[u.body : u.end]
-    unit_grams = _grams(unit_text)
-    if not unit_grams:
+    unit = _UnitRuns.of(unit_text)
+    if unit is None:
         return None
-    best: tuple[int, int, int, np.ndarray, np.ndarray] | None = None  # (chars, -source id, k, draft, source)
+    queue: list[tuple[int, int, int, int, int]] = []  # (bound, -source id, -order, source id, k)
     for s in report.sources:
-        source_text = report.source_texts.get(s.id)
-        if not source_text:
+        if not report.source_texts.get(s.id):
             continue
-        arts = sources.articles(s.id)
-        # Only the unit's runs the source has at all: usually a handful, so each article's count
-        # is a few lookups (the counts are the same as with all of the unit's runs).
-        present = unit_grams & sources.union(s.id)
-        if not present:
+        shared, article = sources.runs(s.id).lookup(unit.distinct)
+        if not len(article):
             continue
-        shared = [(len(present & grams), k) for k, grams in enumerate(sources.grams(s.id))]
-        for n, k in sorted(shared, reverse=True)[:COUNTERPART_CANDIDATES]:
-            if not n:
-                break
-            a = arts[k]
-            lo = a.start + len(a.label)
-            draft_at, source_at = _common_runs(unit_text, source_text[lo : a.end])
-            keep = body[draft_at]  # draft_at: offsets in the unit's body, as ``body`` is
-            draft_at, source_at = draft_at + u.body, source_at + lo
-            draft_at, source_at = draft_at[keep], source_at[keep]
-            if best is None or (len(draft_at), -s.id) > (best[0], best[1]):
-                best = (len(draft_at), -s.id, k, draft_at, source_at)
-    if best is None or best[0] < MIN_COUNTERPART_CHARS:
+        counts = np.bincount(article, minlength=len(sources.articles(s.id)))
+        ks = np.flatnonzero(counts)
+        ks = ks[np.lexsort((-ks, -counts[ks]))][:COUNTERPART_CANDIDATES]  # most runs, then the later article
+        for k in ks.tolist():
+            covered = unit.covered(shared[article == k])
+            queue.append((int(body[covered].sum()), -s.id, -len(queue), s.id, k))
+
+    def align(source_id: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        a = sources.articles(source_id)[k]
+        lo = a.start + len(a.label)
+        draft_at, source_at = _common_runs(unit_text, report.source_texts[source_id][lo : a.end])
+        keep = body[draft_at]  # draft_at: offsets in the unit's body, as ``body`` is
+        return draft_at[keep] + u.body, source_at[keep] + lo
+
+    best = _best_candidate(queue, align)
+    if best is None:
         return None
-    chars, neg_id, k, draft_at, source_at = best
-    provision = _provision(report, sources, titles, -neg_id, k, [(-1, draft_at, source_at)], chars)
+    source_id, k, draft_at, source_at = best
+    chars = len(draft_at)
+    provision = _provision(report, sources, titles, source_id, k, [(-1, draft_at, source_at)], chars)
     provision = replace(provision, passages=(), similarity=0.0)
     share = chars / int(body.sum())
     if classify(share, provision.coverage) == "new":
@@ -582,9 +585,114 @@ def _counterpart(
     return provision, draft_at
 
 
-def _grams(text: str) -> set[str]:
-    key = "".join(fold(text).split())
-    return {key[i : i + COUNTERPART_RUN] for i in range(len(key) - COUNTERPART_RUN + 1)}
+def _best_candidate(
+    queue: Sequence[tuple[int, int, int, int, int]],
+    align: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
+) -> tuple[int, int, np.ndarray, np.ndarray] | None:
+    """Of the candidates ``(bound, -source id, -order, source id, article)``, the one whose
+    alignment (``align(source id, article)``: draft and source offsets) pairs the most characters,
+    ties to the lower source id and then the earlier order, if it pairs at least
+    :data:`MIN_COUNTERPART_CHARS`: ``(source id, article, draft offsets, source offsets)``.
+
+    Each ``bound`` must be at least what its alignment pairs; candidates are aligned best bound
+    first, and the search stops at the first whose bound cannot reach the minimum or beat the
+    best so far, so the answer is the one aligning every candidate would give."""
+    best: tuple[int, int, int, int, int, np.ndarray, np.ndarray] | None = None  # (chars, -id, -order, id, k, ...)
+    for bound, neg_id, neg_order, source_id, k in sorted(queue, reverse=True):
+        if bound < MIN_COUNTERPART_CHARS or (best is not None and (bound, neg_id, neg_order) < best[:3]):
+            break  # sorted: no candidate left can reach the minimum or beat the best
+        draft_at, source_at = align(source_id, k)
+        if best is None or (len(draft_at), neg_id, neg_order) > best[:3]:
+            best = (len(draft_at), neg_id, neg_order, source_id, k, draft_at, source_at)
+    if best is None or best[0] < MIN_COUNTERPART_CHARS:
+        return None
+    _, _, _, source_id, k, draft_at, source_at = best
+    return source_id, k, draft_at, source_at
+
+
+_RUN_BASE = np.uint64(0x100000001B3)
+
+
+def _key_codes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets of ``text``'s non-space characters and one code per such character, equal
+    exactly when their :func:`~dupcheck.render.common.char_keys` are (the keys
+    :func:`_common_runs` aligns): a key's code point, or for a case-folded key of two or three
+    characters (ß → ss) its code points packed 21 bits apart, which no single code point reaches."""
+    keys = char_keys(text)
+    at = np.flatnonzero(nonspace_mask(text))
+    if isinstance(keys, str):
+        codes = codepoints(keys).astype(np.uint64)
+    else:
+        codes = np.array([sum(ord(c) << (21 * i) for i, c in enumerate(k)) for k in keys], dtype=np.uint64)
+    return at, codes[at]
+
+
+def _run_codes(codes: np.ndarray) -> np.ndarray:
+    """A 64-bit polynomial hash of every :data:`COUNTERPART_RUN` consecutive codes (Rabin–Karp;
+    arithmetic modulo 2**64). Equal runs have equal hashes; a collision can only add a run that
+    is not shared, which loosens the bound of :func:`_counterpart` but never breaks it."""
+    n = len(codes) - COUNTERPART_RUN + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(COUNTERPART_RUN):
+        h = h * _RUN_BASE + codes[j : j + n]
+    return h
+
+
+@dataclass(frozen=True)
+class _RunIndex:
+    """The distinct runs of each article of a source, sorted by hash for lookups."""
+
+    runs: np.ndarray  # uint64, sorted
+    article: np.ndarray  # int64: the article of each run
+
+    @classmethod
+    def of(cls, bodies: Sequence[str]) -> _RunIndex:
+        runs = [np.unique(_run_codes(_key_codes(b)[1])) for b in bodies]
+        flat = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
+        article = np.repeat(np.arange(len(runs), dtype=np.int64), [len(r) for r in runs])
+        order = np.argsort(flat, kind="stable")
+        return cls(flat[order], article[order])
+
+    def lookup(self, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (run of ``distinct``, article having it) pair: the runs' indexes into ``distinct``
+        and the articles. One pair per article and run, so counting articles counts distinct runs."""
+        lo = np.searchsorted(self.runs, distinct, "left")
+        n = np.searchsorted(self.runs, distinct, "right") - lo
+        total = int(n.sum())
+        if not total:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        which = np.repeat(np.arange(len(distinct), dtype=np.int64), n)
+        at = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
+        return which, self.article[at]
+
+
+@dataclass(frozen=True)
+class _UnitRuns:
+    """A unit's runs: their distinct hashes, and for each run position which distinct one it is."""
+
+    at: np.ndarray  # unit offsets of the non-space characters
+    distinct: np.ndarray
+    inverse: np.ndarray
+
+    @classmethod
+    def of(cls, text: str) -> _UnitRuns | None:
+        at, codes = _key_codes(text)
+        runs = _run_codes(codes)
+        if not len(runs):
+            return None
+        distinct, inverse = np.unique(runs, return_inverse=True)
+        return cls(at, distinct, inverse.reshape(-1))
+
+    def covered(self, shared: np.ndarray) -> np.ndarray:
+        """Unit offsets of the characters inside a run whose distinct index is in ``shared``."""
+        flag = np.zeros(len(self.distinct), dtype=bool)
+        flag[shared] = True
+        starts = flag[self.inverse].astype(np.int64)
+        hits = np.convolve(starts, np.ones(COUNTERPART_RUN, dtype=np.int64))[: len(self.at)]
+        return self.at[hits > 0]
 
 
 def _common_runs(draft: str, source: str) -> tuple[np.ndarray, np.ndarray]:
