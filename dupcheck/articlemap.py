@@ -371,13 +371,26 @@ class _Sources:
         self.report, self.ra = report, ra
         self._bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._runs: dict[int, _RunIndex] = {}
+        self._keys: dict[int, _Keys] = {}
+        self._draft_keys: _Keys | None = None
+
+    def keys(self, source_id: int) -> _Keys:
+        """The source's comparison keys."""
+        if source_id not in self._keys:
+            self._keys[source_id] = _Keys.of(self.report.source_texts.get(source_id, ""))
+        return self._keys[source_id]
+
+    def draft_keys(self) -> _Keys:
+        """The draft's comparison keys."""
+        if self._draft_keys is None:
+            self._draft_keys = _Keys.of(self.report.text)
+        return self._draft_keys
 
     def runs(self, source_id: int) -> _RunIndex:
         """The :data:`COUNTERPART_RUN`-character runs of each article's body (label left out)."""
         if source_id not in self._runs:
-            text = self.report.source_texts.get(source_id, "")
             self._runs[source_id] = _RunIndex.of(
-                [text[a.start + len(a.label) : a.end] for a in self.articles(source_id)]
+                self.keys(source_id), [(a.start + len(a.label), a.end) for a in self.articles(source_id)]
             )
         return self._runs[source_id]
 
@@ -546,9 +559,8 @@ def _counterpart(
     character of an equal block of at least :data:`COUNTERPART_RUN` lies in such a run), and the
     winner is the one the plain loop over every candidate would pick (most characters, then the
     lower source id, then the first in source and candidate order)."""
-    text = report.text
-    unit_text = text[u.body : u.end]
-    unit = _UnitRuns.of(unit_text)
+    draft = sources.draft_keys()
+    unit = _UnitRuns.of(draft, u.body, u.end)
     if unit is None:
         return None
     queue: list[tuple[int, int, int, int, int]] = []  # (bound, -source id, -order, source id, k)
@@ -563,14 +575,14 @@ def _counterpart(
         ks = ks[np.lexsort((-ks, -counts[ks]))][:COUNTERPART_CANDIDATES]  # most runs, then the later article
         for k in ks.tolist():
             covered = unit.covered(shared[article == k])
-            queue.append((int(body[covered].sum()), -s.id, -len(queue), s.id, k))
+            queue.append((int(body[covered - u.body].sum()), -s.id, -len(queue), s.id, k))
 
     def align(source_id: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         a = sources.articles(source_id)[k]
-        lo = a.start + len(a.label)
-        draft_at, source_at = _common_runs(unit_text, report.source_texts[source_id][lo : a.end])
-        keep = body[draft_at]  # draft_at: offsets in the unit's body, as ``body`` is
-        return draft_at[keep] + u.body, source_at[keep] + lo
+        span = (a.start + len(a.label), a.end)
+        draft_at, source_at = _common_runs(draft, (u.body, u.end), sources.keys(source_id), span)
+        keep = body[draft_at - u.body]  # ``body`` is in offsets of the unit's body
+        return draft_at[keep], source_at[keep]
 
     best = _best_candidate(queue, align)
     if best is None:
@@ -613,18 +625,30 @@ def _best_candidate(
 _RUN_BASE = np.uint64(0x100000001B3)
 
 
-def _key_codes(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """The offsets of ``text``'s non-space characters and one code per such character, equal
-    exactly when their :func:`~dupcheck.render.common.char_keys` are (the keys
-    :func:`_common_runs` aligns): a key's code point, or for a case-folded key of two or three
-    characters (ß → ss) its code points packed 21 bits apart, which no single code point reaches."""
-    keys = char_keys(text)
-    at = np.flatnonzero(nonspace_mask(text))
-    if isinstance(keys, str):
-        codes = codepoints(keys).astype(np.uint64)
-    else:
-        codes = np.array([sum(ord(c) << (21 * i) for i, c in enumerate(k)) for k in keys], dtype=np.uint64)
-    return at, codes[at]
+@dataclass(frozen=True)
+class _Keys:
+    """A text's non-space characters as :func:`_common_runs` compares them: their offsets, and one
+    code each, equal exactly when their :func:`~dupcheck.render.common.char_keys` are — a key's
+    code point, or for a case-folded key of two or three characters (ß → ss) its code points
+    packed 21 bits apart, which no single code point reaches. Made once per text (one script
+    conversion of a whole source, not one per article); a span is read by :meth:`span`."""
+
+    at: np.ndarray  # int64 offsets of the non-space characters
+    codes: np.ndarray  # uint64, one per non-space character
+
+    @classmethod
+    def of(cls, text: str) -> _Keys:
+        keys = char_keys(text)
+        at = np.flatnonzero(nonspace_mask(text)).astype(np.int64)
+        if isinstance(keys, str):
+            codes = codepoints(keys).astype(np.uint64)
+        else:
+            codes = np.array([sum(ord(c) << (21 * i) for i, c in enumerate(k)) for k in keys], dtype=np.uint64)
+        return cls(at, codes[at])
+
+    def span(self, start: int, end: int) -> slice:
+        """Which of the non-space characters lie in ``[start, end)``."""
+        return slice(int(np.searchsorted(self.at, start)), int(np.searchsorted(self.at, end)))
 
 
 def _run_codes(codes: np.ndarray) -> np.ndarray:
@@ -648,12 +672,21 @@ class _RunIndex:
     article: np.ndarray  # int64: the article of each run
 
     @classmethod
-    def of(cls, bodies: Sequence[str]) -> _RunIndex:
-        runs = [np.unique(_run_codes(_key_codes(b)[1])) for b in bodies]
-        flat = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
-        article = np.repeat(np.arange(len(runs), dtype=np.int64), [len(r) for r in runs])
-        order = np.argsort(flat, kind="stable")
-        return cls(flat[order], article[order])
+    def of(cls, keys: _Keys, bodies: Sequence[tuple[int, int]]) -> _RunIndex:
+        """The runs of each ``(start, end)`` span (in order, not overlapping) of the text ``keys``
+        was made of: the text's runs hashed once, each kept for the span it lies wholly in."""
+        runs = _run_codes(keys.codes)
+        article = np.full(len(runs), -1, dtype=np.int64)
+        for k, (a, b) in enumerate(bodies):
+            span = keys.span(a, b)
+            article[span.start : max(span.start, span.stop - COUNTERPART_RUN + 1)] = k
+        inside = article >= 0
+        runs, article = runs[inside], article[inside]
+        order = np.lexsort((article, runs))
+        runs, article = runs[order], article[order]
+        first = np.ones(len(runs), dtype=bool)
+        first[1:] = (runs[1:] != runs[:-1]) | (article[1:] != article[:-1])
+        return cls(runs[first], article[first])
 
     def lookup(self, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every (run of ``distinct``, article having it) pair: the runs' indexes into ``distinct``
@@ -671,23 +704,23 @@ class _RunIndex:
 
 @dataclass(frozen=True)
 class _UnitRuns:
-    """A unit's runs: their distinct hashes, and for each run position which distinct one it is."""
+    """A span's runs: their distinct hashes, and for each run position which distinct one it is."""
 
-    at: np.ndarray  # unit offsets of the non-space characters
+    at: np.ndarray  # offsets of the span's non-space characters
     distinct: np.ndarray
     inverse: np.ndarray
 
     @classmethod
-    def of(cls, text: str) -> _UnitRuns | None:
-        at, codes = _key_codes(text)
-        runs = _run_codes(codes)
+    def of(cls, keys: _Keys, start: int, end: int) -> _UnitRuns | None:
+        span = keys.span(start, end)
+        runs = _run_codes(keys.codes[span])
         if not len(runs):
             return None
         distinct, inverse = np.unique(runs, return_inverse=True)
-        return cls(at, distinct, inverse.reshape(-1))
+        return cls(keys.at[span], distinct, inverse.reshape(-1))
 
     def covered(self, shared: np.ndarray) -> np.ndarray:
-        """Unit offsets of the characters inside a run whose distinct index is in ``shared``."""
+        """Offsets of the characters inside a run whose distinct index is in ``shared``."""
         flag = np.zeros(len(self.distinct), dtype=bool)
         flag[shared] = True
         starts = flag[self.inverse].astype(np.int64)
@@ -695,26 +728,27 @@ class _UnitRuns:
         return self.at[hits > 0]
 
 
-def _common_runs(draft: str, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets (into ``draft``, into ``source``) of the characters the two share in runs of at
+def _common_runs(
+    draft: _Keys, draft_span: tuple[int, int], source: _Keys, source_span: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (in the draft, in the source) of the characters the two spans share in runs of at
     least :data:`COUNTERPART_RUN` consecutive non-space characters of an LCS alignment.
 
     The alignment is :func:`dupcheck.render.common.char_alignment`'s (the same keys, the same
     ``Indel.opcodes``), read straight from its opcodes: each ``equal`` block is a run, since the
     blocks between two of them always skip a character on at least one side."""
-    di = np.flatnonzero(nonspace_mask(draft))
-    si = np.flatnonzero(nonspace_mask(source))
-    draft_key, source_key = char_keys(draft), char_keys(source)
+    d, s = draft.span(*draft_span), source.span(*source_span)
+    di, si = draft.at[d], source.at[s]
     draft_at: list[np.ndarray] = []
     source_at: list[np.ndarray] = []
-    for op in Indel.opcodes([draft_key[i] for i in di.tolist()], [source_key[j] for j in si.tolist()]):
+    for op in Indel.opcodes(draft.codes[d].tolist(), source.codes[s].tolist()):
         if op.tag == "equal" and op.src_end - op.src_start >= COUNTERPART_RUN:
             draft_at.append(di[op.src_start : op.src_end])
             source_at.append(si[op.dest_start : op.dest_end])
     if not draft_at:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    return np.concatenate(draft_at).astype(np.int64), np.concatenate(source_at).astype(np.int64)
+    return np.concatenate(draft_at), np.concatenate(source_at)
 
 
 def review(report: Report, *, exclude: Sequence[tuple[int, int]] = ()) -> Report:

@@ -11,6 +11,7 @@ from dupcheck.articlemap import (
     MIN_COUNTERPART_CHARS,
     _best_candidate,
     _common_runs,
+    _Keys,
     _RunIndex,
     _UnitRuns,
 )
@@ -26,10 +27,16 @@ def test_every_character_an_alignment_pairs_is_inside_a_shared_run(unit, bodies,
     if rnd.random() < 0.5:  # often give the unit a long run of one body, so that there is something to pair
         b = bodies[rnd.randrange(len(bodies))]
         unit = unit[: len(unit) // 2] + b + unit[len(unit) // 2 :]
-    runs = _UnitRuns.of(unit)
-    index = _RunIndex.of(bodies)
-    for k, body in enumerate(bodies):
-        draft_at, _ = _common_runs(unit, body)
+    draft, text = _Keys.of(unit), "".join(bodies)
+    source, spans = _Keys.of(text), []
+    for b in bodies:
+        start = spans[-1][1] if spans else 0
+        spans.append((start, start + len(b)))
+    runs = _UnitRuns.of(draft, 0, len(unit))
+    index = _RunIndex.of(source, spans)
+    for k, span in enumerate(spans):
+        draft_at, source_at = _common_runs(draft, (0, len(unit)), source, span)
+        assert all(span[0] <= j < span[1] for j in source_at.tolist())
         if runs is None:
             assert not len(draft_at)
             continue
@@ -41,8 +48,12 @@ def test_every_character_an_alignment_pairs_is_inside_a_shared_run(unit, bodies,
 def test_the_run_index_counts_distinct_runs_per_article():
     run = "甲乙丙丁戊己"
     assert len(run) == COUNTERPART_RUN
-    index = _RunIndex.of(["无关的文字内容在此", run + run, "前言" + run])
-    unit = _UnitRuns.of("开头" + run + "结尾")
+    bodies = ["无关的文字内容在此", run + run, "前言" + run]
+    text = "".join(bodies)
+    spans = [(0, 9), (9, 21), (21, len(text))]
+    assert [text[a:b] for a, b in spans] == bodies
+    index = _RunIndex.of(_Keys.of(text), spans)
+    unit = _UnitRuns.of(_Keys.of("开头" + run + "结尾"), 0, 10)
     assert unit is not None
     shared, article = index.lookup(unit.distinct)
     counts = np.bincount(article, minlength=3)
