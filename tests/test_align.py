@@ -1,4 +1,6 @@
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dupcheck.align import AlignParams, align, maximal_exact_matches, undominated
 from dupcheck.matchkey import match_key
@@ -339,3 +341,34 @@ def test_sources_rank_by_exactly_matched_characters():
     copied = [KeyMatch(244, 273, 10, 39, 29, 1.0), KeyMatch(1098, 1480, 50, 432, 382, 1.0)]
     sibling = [KeyMatch(244, 285, 12, 53, 27, 0.962), KeyMatch(1098, 1480, 52, 434, 372, 0.974)]
     assert explained(copied) > explained(sibling)
+
+
+def _mems_brute_force(draft: str, source: str, k: int, max_occurrences: int) -> set[tuple[int, int, int]]:
+    """Every maximal run of equal characters on one diagonal, seeded by k-grams found at most
+    ``max_occurrences`` times in the source."""
+    grams: dict[str, int] = {}
+    for j in range(len(source) - k + 1):
+        grams[source[j : j + k]] = grams.get(source[j : j + k], 0) + 1
+    seeds = {
+        (i, j)
+        for i in range(len(draft) - k + 1)
+        for j in range(len(source) - k + 1)
+        if draft[i : i + k] == source[j : j + k] and grams[draft[i : i + k]] <= max_occurrences
+    }
+    out = set()
+    for i, j in seeds:
+        if (i - 1, j - 1) in seeds:
+            continue  # not the start of its run
+        n = 1
+        while (i + n, j + n) in seeds:
+            n += 1
+        out.add((i, j, n + k - 1))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abc", max_size=40), st.text(alphabet="abc", max_size=40), st.integers(2, 4), st.integers(1, 4))
+def test_mems_match_a_brute_force_reference(draft, source, k, max_occurrences):
+    mems = maximal_exact_matches(codepoints(draft), codepoints(source), k, max_occurrences)
+    assert {tuple(m) for m in mems.tolist()} == _mems_brute_force(draft, source, k, max_occurrences)
+    assert len(mems) == len({tuple(m) for m in mems.tolist()})
