@@ -405,7 +405,7 @@ class Index:
     ) -> AuditResult:
         """Every pair of indexed documents that copy each other at ``threshold`` or more (either
         direction), and the groups they form (:mod:`dupcheck.audit`)."""
-        from dupcheck.audit import audit_collection
+        from dupcheck.audit import audit_collection, audit_max_df
 
         threshold = check_threshold(threshold)
         retriever = self.retriever()
@@ -423,7 +423,7 @@ class Index:
             scheme=self.scheme,
             params=self.params,
             threshold=threshold,
-            max_df=retriever.max_df,
+            max_df=audit_max_df(len(documents)),
             progress=progress,
             workers=workers,
             exhaustive=exhaustive,

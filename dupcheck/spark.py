@@ -11,7 +11,7 @@ per-pair computation is a call into the pipeline:
 - **fingerprints**: :func:`dupcheck.pipeline.document_features` in ``mapInArrow`` (Spark's
   Arrow ``mapPartitions``), giving a ``(doc, fp)`` posting table.
 - **audit candidates**: self-join of the posting table on fingerprints found in at most
-  ``max_df`` documents (:meth:`dupcheck.retrieve.Retriever.build`'s rule), counted per pair, with
+  ``max_df`` documents (:func:`dupcheck.audit.audit_max_df`, the local audit's cut), counted per pair, with
   :func:`dupcheck.audit.candidate_pairs`' rule (share of either side's fingerprints) and its
   short-document handling: weak documents compared on all their fingerprints, and documents with
   fewer than :data:`dupcheck.audit.SHORT_FINGERPRINTS` screened on all their k-grams
@@ -318,12 +318,12 @@ def candidate_pairs(
     :func:`dupcheck.audit.short_document_pairs` choose, computed with joins."""
     from pyspark.sql import functions as F
 
-    from dupcheck.audit import SHORT_FINGERPRINTS
+    from dupcheck.audit import SHORT_FINGERPRINTS, audit_max_df
 
     n = docs.count
     if n < 2:
         return spark.createDataFrame([], "a long, b long")
-    max_df = max_df if max_df is not None else max_df_of(n)
+    max_df = max_df if max_df is not None else audit_max_df(n)
     post = post.persist()
     df = post.groupBy("fp").agg(F.count("*").alias("df"))
     rare = post.join(df.filter(F.col("df") <= max_df).select("fp"), "fp")

@@ -141,6 +141,35 @@ def test_audit_finds_a_stub_made_of_boilerplate():
     assert len(stub_pairs) == 30
 
 
+def family_texts(n: int = 30) -> list[tuple[str, str, None]]:
+    """``n`` siblings sharing 45% of their text (ten articles) and nothing else."""
+    import random
+
+    rnd = random.Random(5)
+    alphabet = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+
+    def words(k):
+        return "".join(rnd.choice(alphabet) for _ in range(k))
+
+    core = "\n".join(f"第{a}条 {words(98)}。" for a in range(1, 11))
+    own = ("\n".join(f"{words(118)}。" for _ in range(10)) for _ in range(n))
+    return [(f"sibling{k:02d}", f"第一编\n{core}\n{text}", None) for k, text in enumerate(own)]
+
+
+def test_a_family_larger_than_retrievals_boilerplate_cut_is_still_compared():
+    """30 siblings: their shared fingerprints are in 30 documents, more than retrieval's cut (20)
+    but not the audit's (100), so every sibling pair becomes a candidate and is found at 0.4."""
+    from dupcheck.audit import audit_max_df
+
+    with Index.open(":memory:") as index:
+        index.add_texts(family_texts())
+        assert index.retriever().max_df == 20 < 30 <= audit_max_df(len(index))
+        result = index.audit(threshold=0.4, workers=1)
+    assert len(result.pairs) == 30 * 29 // 2
+    assert len(result.groups) == 1 and len(result.groups[0]) == 30
+    assert all(0.4 <= p.rate_ab < 0.5 for p in result.pairs)
+
+
 def test_short_document_pairs_hand_computed():
     import numpy as np
 

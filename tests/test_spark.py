@@ -134,6 +134,24 @@ def test_audit_matches_the_local_engine(spark, corpus):
     assert any("stub" in p.path_a or "stub" in p.path_b for p in local.pairs)
 
 
+def test_audit_uses_the_local_audits_boilerplate_cut(spark, tmp_path):
+    """A family larger than retrieval's cut of 20: Spark finds every sibling pair as the local
+    audit does (with retrieval's cut it would find none)."""
+    from dupcheck import spark as S
+    from tests.test_audit_cli import family_texts
+
+    items = family_texts()
+    jsonl = tmp_path / "family.jsonl"
+    jsonl.write_text("".join(json.dumps({"path": p, "text": x}, ensure_ascii=False) + "\n" for p, x, _ in items))
+    with Index.open(":memory:") as index:
+        index.add_texts(items)
+        local = index.audit(threshold=0.4, workers=1, exhaustive=True)
+    result = S.audit_result(S.audit(spark, S.read_documents(spark, str(jsonl)), threshold=0.4))
+    assert len(local.pairs) == 30 * 29 // 2
+    assert result.candidates == local.candidates
+    assert [(p.path_a, p.path_b) for p in result.pairs] == [(p.path_a, p.path_b) for p in local.pairs]
+
+
 def test_jsonl_and_parquet_give_the_documents_add_texts_gives(spark, corpus, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
