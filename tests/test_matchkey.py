@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dupcheck.matchkey import JURIS, NUMBER, SELF, match_key
 
@@ -47,3 +49,48 @@ def test_mask_maps_back_to_the_whole_name():
     spans = [text[a:b] for a, b in zip(k.starts, k.ends)]
     assert spans[:4] == ["第", "五", "条", "泉州市人民政府"]
     assert k.original_span(0, len(k)) == (0, len(text))
+
+
+# The masker's fast paths against the plain rules they replace.
+
+_WORDS = ["县级以上地方各级", "县级以上地方", "县级以上", "县级", "本市", "本自治区", "人民政府", "人民代表大会"]
+_PIECES = [*_WORDS, "县", "以上", "地方", "本", "自治", "人民", "政府", "甲", "市", "泉州市", "东营", "北京市", "州"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_the_factored_word_pattern_matches_as_the_longest_first_alternation(pieces):
+    import re
+
+    from dupcheck.matchkey import _trie_pattern
+
+    text = "".join(pieces)
+    plain = re.compile("|".join(map(re.escape, sorted(_WORDS, key=len, reverse=True))))
+    factored = re.compile(_trie_pattern(_WORDS))
+    assert [m.span() for m in factored.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@given(st.lists(st.sampled_from([*_PIECES, "内蒙古", "新疆", "西藏自治区", "海南", "江"]), max_size=12))
+def test_place_names_are_the_longest_ending_at_each_character(pieces):
+    from dupcheck.matchkey import _place_spans, _places
+
+    text = "".join(pieces)
+    names, longest, last_chars = _places()
+    want = []
+    for end in range(1, len(text) + 1):
+        if text[end - 1] in last_chars:
+            for length in range(min(longest, end), 1, -1):
+                if text[end - length : end] in names:
+                    want.append((end - length, end))
+                    break
+    assert _place_spans(text) == want
+
+
+@given(st.lists(st.sampled_from([*_PIECES, "第十条", "本法", "第3款", "，"]), max_size=12))
+def test_kept_mask_spans_give_the_same_key(pieces):
+    from dupcheck.matchkey import mask_spans
+    from dupcheck.normalize import normalize
+
+    text = "".join(pieces)
+    spans = mask_spans(normalize(text, drop_punctuation=True).text)
+    a, b = match_key(text), match_key(text, spans)
+    assert a.text == b.text and a.starts.tolist() == b.starts.tolist() and a.ends.tolist() == b.ends.tolist()
