@@ -133,6 +133,8 @@ def audit_max_df(n_documents: int) -> int:
     pairs to the product, so in collections under 2,000 documents, where 5% is under 100, the
     higher floor costs little."""
     return max(AUDIT_MIN_DF, n_documents // 20) if n_documents else 1
+
+
 PATIENCE = 4  # a document's candidates are aligned best-first until this many in a row fall short
 
 
