@@ -135,13 +135,12 @@ def _juris_re() -> re.Pattern[str]:
 def _place_lengths() -> tuple[np.ndarray, dict[str, list[int]]]:
     """Which code points end a place name, and for each such character the lengths of the names
     it ends, longest first (北 ends only 2-character names, 县 names of 3 to 15)."""
-    names, _, last_chars = _places()
-    ends = np.zeros(0x10000, dtype=bool)
+    names, _, _ = _places()
+    ends = np.zeros(0x10000, dtype=bool)  # every name in data/places.txt ends in the BMP
     lengths: dict[str, set[int]] = {}
     for name in names:
         ends[ord(name[-1])] = True
         lengths.setdefault(name[-1], set()).add(len(name))
-    assert all(ord(c) < 0x10000 for c in last_chars)
     return ends, {c: sorted(n, reverse=True) for c, n in lengths.items()}
 
 
@@ -191,8 +190,8 @@ def self_reference_spans(text: str) -> list[tuple[int, int]]:
 def mask_spans(text: str) -> np.ndarray:
     """What :func:`mask` replaces in the key ``text``: an ``(n, 3)`` int32 array of (start, end,
     mask code point), sorted and disjoint. Issuers first; then article numerals and
-    self-references where no issuer is. The costly part of a matching key, and small: callers
-    that meet a document again (the audit) keep these instead of the key."""
+    self-references where no issuer is. The costly part of a matching key, and small: a caller
+    that meets a document again can keep these instead of the key (:func:`match_key`)."""
     spans = [(a, b, ord(JURIS)) for a, b in jurisdiction_spans(text)]
     taken = np.zeros(len(text) + 1, dtype=bool)
     for a, b, _ in spans:
