@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from dupcheck.fingerprint import kgram_hashes64
+from dupcheck.fingerprint import gather, kgram_hashes64
 from dupcheck.matchkey import MASKED_ARTICLE_LABEL, NUMBER
 
 
@@ -110,8 +110,7 @@ def maximal_exact_matches(
     if total == 0:
         return np.zeros((0, 3), dtype=np.int64)
     i = np.repeat(np.arange(len(hd), dtype=np.int64), count)
-    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
-    j = order[np.repeat(left, count) + within].astype(np.int64)
+    j = gather(order, left, count).astype(np.int64)
     diag = j - i
     sort = np.lexsort((i, diag))
     i, diag = i[sort], diag[sort]

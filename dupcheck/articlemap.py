@@ -37,6 +37,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dupcheck.articles import Article, line_spans, split_articles
+from dupcheck.fingerprint import gather, kgram_hashes64
 from dupcheck.normalize import codepoints, nonspace_mask
 from dupcheck.render.common import ReportArticles, char_keys
 from dupcheck.report import Report
@@ -622,9 +623,6 @@ def _best_candidate(
     return source_id, k, draft_at, source_at
 
 
-_RUN_BASE = np.uint64(0x100000001B3)
-
-
 @dataclass(frozen=True)
 class _Keys:
     """A text's non-space characters as :func:`_common_runs` compares them: their offsets, and one
@@ -651,17 +649,11 @@ class _Keys:
         return slice(int(np.searchsorted(self.at, start)), int(np.searchsorted(self.at, end)))
 
 
-def _run_codes(codes: np.ndarray) -> np.ndarray:
-    """A 64-bit polynomial hash of every :data:`COUNTERPART_RUN` consecutive codes (Rabin–Karp;
-    arithmetic modulo 2**64). Equal runs have equal hashes; a collision can only add a run that
-    is not shared, which loosens the bound of :func:`_counterpart` but never breaks it."""
-    n = len(codes) - COUNTERPART_RUN + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    h = np.zeros(n, dtype=np.uint64)
-    for j in range(COUNTERPART_RUN):
-        h = h * _RUN_BASE + codes[j : j + n]
-    return h
+def _run_hashes(codes: np.ndarray) -> np.ndarray:
+    """A hash of every :data:`COUNTERPART_RUN` consecutive key codes (the alignment's 64-bit
+    k-gram hash). A collision can only add a run that is not shared, which loosens the bound of
+    :func:`_counterpart` but never breaks it."""
+    return kgram_hashes64(codes, COUNTERPART_RUN)
 
 
 @dataclass(frozen=True)
@@ -675,7 +667,7 @@ class _RunIndex:
     def of(cls, keys: _Keys, bodies: Sequence[tuple[int, int]]) -> _RunIndex:
         """The runs of each ``(start, end)`` span (in order, not overlapping) of the text ``keys``
         was made of: the text's runs hashed once, each kept for the span it lies wholly in."""
-        runs = _run_codes(keys.codes)
+        runs = _run_hashes(keys.codes)
         article = np.full(len(runs), -1, dtype=np.int64)
         for k, (a, b) in enumerate(bodies):
             span = keys.span(a, b)
@@ -693,13 +685,7 @@ class _RunIndex:
         and the articles. One pair per article and run, so counting articles counts distinct runs."""
         lo = np.searchsorted(self.runs, distinct, "left")
         n = np.searchsorted(self.runs, distinct, "right") - lo
-        total = int(n.sum())
-        if not total:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        which = np.repeat(np.arange(len(distinct), dtype=np.int64), n)
-        at = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
-        return which, self.article[at]
+        return np.repeat(np.arange(len(distinct), dtype=np.int64), n), gather(self.article, lo, n)
 
 
 @dataclass(frozen=True)
@@ -713,7 +699,7 @@ class _UnitRuns:
     @classmethod
     def of(cls, keys: _Keys, start: int, end: int) -> _UnitRuns | None:
         span = keys.span(start, end)
-        runs = _run_codes(keys.codes[span])
+        runs = _run_hashes(keys.codes[span])
         if not len(runs):
             return None
         distinct, inverse = np.unique(runs, return_inverse=True)

@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from dupcheck import pool
 from dupcheck.align import AlignParams, SeedTable, align
 from dupcheck.credit import Source
-from dupcheck.fingerprint import Scheme, kgram_hashes
+from dupcheck.fingerprint import Scheme, gather, kgram_hashes
 from dupcheck.matchkey import match_key
 from dupcheck.normalize import Normalized, codepoints, nonspace_mask
 
@@ -214,9 +214,7 @@ def short_document_pairs(screens: list[np.ndarray], short_rows: np.ndarray, *, m
             continue
         left = np.searchsorted(table, grams, "left")
         count = np.searchsorted(table, grams | np.uint64(0xFFFF), "right") - left
-        total = int(count.sum())
-        within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        owners = (table[np.repeat(left, count) + within] & np.uint64(0xFFFF)).astype(np.int64)
+        owners = (gather(table, left, count) & np.uint64(0xFFFF)).astype(np.int64)
         share = np.bincount(owners, minlength=n) / len(grams)
         share[row] = 0
         partners = np.flatnonzero(share >= min_share)

@@ -72,6 +72,12 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> c)
 
 
+def gather(buf: np.ndarray, at: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``buf[at[i] : at[i] + n[i]]`` for every i, concatenated, in one fancy index: what a lookup
+    of many hashes in a sorted table found (``at`` from ``searchsorted``, ``n`` entries each)."""
+    return buf[np.arange(int(n.sum())) + np.repeat(at - (np.cumsum(n) - n), n)]
+
+
 def kgram_hashes64(codes: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     """uint64 hashes of every k-gram of ``codes`` (length ``len(codes) - k + 1``, or 0): what
     alignment compares, where a collision would join unrelated text."""

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from dupcheck.fingerprint import Scheme, bigram_features, kgram_hashes
+from dupcheck.fingerprint import Scheme, bigram_features, gather, kgram_hashes
 from dupcheck.retrieve import Retriever
 
 MAX_SEGMENTS = 8
@@ -66,11 +66,6 @@ def _tf(counts: np.ndarray) -> np.ndarray:
 
 _TF = np.concatenate([np.zeros(1, np.float32), _tf(np.arange(1, 256))])
 """``_tf`` of every stored count (a byte; 0 for none), looked up instead of computed per posting."""
-
-
-def _gather(buf: np.ndarray, at: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """``buf[at[i] : at[i] + n[i]]`` for every i, concatenated, in one fancy index."""
-    return buf[np.arange(int(n.sum())) + np.repeat(at - (np.cumsum(n) - n), n)]
 
 
 def idf_of(df: np.ndarray, n: int) -> np.ndarray:
@@ -379,7 +374,7 @@ class LazyRetriever(Retriever):
         and one read call per slice cost more than the bytes in between."""
         whole = self._memory.get((seg.rowid, column))
         if whole is not None:
-            return _gather(np.frombuffer(whole, dtype=dtype), starts.astype(np.int64), (ends - starts).astype(np.int64))
+            return gather(np.frombuffer(whole, dtype=dtype), starts.astype(np.int64), (ends - starts).astype(np.int64))
         size = np.dtype(dtype).itemsize
         lengths = (ends - starts).astype(np.int64)
         nonempty = lengths > 0
@@ -399,7 +394,7 @@ class LazyRetriever(Retriever):
         g_len = g_end - g_start
         g_off = np.cumsum(g_len) - g_len  # where each piece starts in buf
         group = np.repeat(np.arange(len(first)), last - first + 1)
-        return _gather(buf, s - g_start[group] + g_off[group], e - s)  # each slice's start in buf
+        return gather(buf, s - g_start[group] + g_off[group], e - s)  # each slice's start in buf
 
     def hits(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """As :meth:`Retriever.hits`: (row, hash index) pairs over live documents, positions per hash, positions.

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from dupcheck.fingerprint import Scheme, bigram_features, kgram_hashes
+from dupcheck.fingerprint import Scheme, bigram_features, gather, kgram_hashes
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,7 @@ class Retriever:
         count[count > self.max_df] = 0
         total = int(count.sum())
         if total:
-            within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-            rows = self.owners[np.repeat(left, count) + within]
+            rows = gather(self.owners, left, count)
             scores += np.bincount(rows, weights=np.repeat(weight, count), minlength=len(scores))
         return scores / len(hashes)
 
@@ -126,9 +125,7 @@ class Retriever:
         left = np.searchsorted(self.hashes, query, "left")
         count = np.searchsorted(self.hashes, query, "right") - left
         count[count > self.max_df] = 0
-        total = int(count.sum())
-        within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        rows = self.owners[np.repeat(left, count) + within].astype(np.int64)
+        rows = gather(self.owners, left, count).astype(np.int64)
         which = np.repeat(np.arange(len(query), dtype=np.int64), count)
         return rows, which, weight.astype(np.int64), len(hashes)
 
