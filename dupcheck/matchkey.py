@@ -92,10 +92,9 @@ MASKER_VERSION = "2"  # 2: self-references (本法, 本办法 …) masked
 
 
 @functools.lru_cache(maxsize=1)
-def _places() -> tuple[frozenset[str], int, frozenset[str]]:
+def _places() -> frozenset[str]:
     text = resources.files("dupcheck").joinpath("data/places.txt").read_text(encoding="utf-8")
-    names = frozenset(line for line in text.splitlines() if line)
-    return names, max(map(len, names)), frozenset(name[-1] for name in names)
+    return frozenset(line for line in text.splitlines() if line)
 
 
 @functools.lru_cache(maxsize=1)
@@ -135,7 +134,7 @@ def _juris_re() -> re.Pattern[str]:
 def _place_lengths() -> tuple[np.ndarray, dict[str, list[int]]]:
     """Which code points end a place name, and for each such character the lengths of the names
     it ends, longest first (北 ends only 2-character names, 县 names of 3 to 15)."""
-    names, _, _ = _places()
+    names = _places()
     ends = np.zeros(0x10000, dtype=bool)  # every name in data/places.txt ends in the BMP
     lengths: dict[str, set[int]] = {}
     for name in names:
@@ -147,7 +146,7 @@ def _place_lengths() -> tuple[np.ndarray, dict[str, list[int]]]:
 def _place_spans(text: str) -> list[tuple[int, int]]:
     """The longest place name ending at each character that can end one (市, 县, 省 …): looked
     back from there, trying only the lengths of the names that character ends."""
-    names, _, _ = _places()
+    names = _places()
     can_end, lengths = _place_lengths()
     codes = codepoints(text)
     spans = []

@@ -74,7 +74,8 @@ def test_place_names_are_the_longest_ending_at_each_character(pieces):
     from dupcheck.matchkey import _place_spans, _places
 
     text = "".join(pieces)
-    names, longest, last_chars = _places()
+    names = _places()
+    longest, last_chars = max(map(len, names)), {name[-1] for name in names}
     want = []
     for end in range(1, len(text) + 1):
         if text[end - 1] in last_chars:
