@@ -89,19 +89,20 @@ class SeedTable:
 
 
 def maximal_exact_matches(
-    draft: np.ndarray, source: np.ndarray | SeedTable, k: int, max_occurrences: int
+    draft: np.ndarray | SeedTable, source: np.ndarray | SeedTable, k: int, max_occurrences: int
 ) -> np.ndarray:
-    """MEMs of length >= k as an (n, 3) int64 array of (draft start, source start, length), sorted."""
+    """MEMs of length >= k as an (n, 3) int64 array of (draft start, source start, length), sorted.
+
+    Either side may come as its :class:`SeedTable` (a caller that meets a text again keeps one)."""
     table = source if isinstance(source, SeedTable) else SeedTable.of(source, k)
-    hd, hs_sorted, order = kgram_hashes64(draft, k), table.hashes, table.positions
+    mine = draft if isinstance(draft, SeedTable) else SeedTable.of(draft, k)
+    hd, by_hash, hs_sorted, order = mine.hashes, mine.positions, table.hashes, table.positions
     if len(hd) == 0 or len(hs_sorted) == 0:
         return np.zeros((0, 3), dtype=np.int64)
-    # Looked up in sorted order (each search starts where the last ended: 4x faster than in
-    # draft order); most k-grams of a draft are not in a given source, so only the hits are
-    # searched a second time for where their run of equal hashes ends.
-    by_hash = np.argsort(hd, kind="stable")
-    left = np.empty(len(hd), dtype=np.int64)
-    left[by_hash] = np.searchsorted(hs_sorted, hd[by_hash], "left")
+    # The draft's k-grams are looked up in sorted order (each search starts where the last
+    # ended: 4x faster than in draft order); most of them are not in a given source, so only
+    # the hits are searched a second time for where their run of equal hashes ends.
+    left = np.searchsorted(hs_sorted, hd, "left")
     hit = np.flatnonzero(hs_sorted[np.minimum(left, len(hs_sorted) - 1)] == hd)
     count = np.zeros(len(hd), dtype=np.int64)
     count[hit] = np.searchsorted(hs_sorted, hd[hit], "right") - left[hit]
@@ -109,7 +110,7 @@ def maximal_exact_matches(
     total = int(count.sum())
     if total == 0:
         return np.zeros((0, 3), dtype=np.int64)
-    i = np.repeat(np.arange(len(hd), dtype=np.int64), count)
+    i = np.repeat(by_hash, count)  # draft positions, in the order of their hashes (sorted below)
     j = gather(order, left, count).astype(np.int64)
     diag = j - i
     sort = np.lexsort((i, diag))
@@ -405,17 +406,18 @@ def align(
     params: AlignParams = AlignParams(),
     *,
     seeds: SeedTable | None = None,
+    draft_seeds: SeedTable | None = None,
     line_starts: np.ndarray | None = None,
 ) -> list[KeyMatch]:
     """Verified passages of ``draft`` copied from ``source`` (both matching keys), in draft order.
 
-    ``seeds`` is the source's :class:`SeedTable`, if the caller keeps one; ``line_starts`` the
-    sorted key positions where a line of the draft begins, if known (see :func:`bridge`). The
-    passages do not overlap in the draft.
+    ``seeds`` and ``draft_seeds`` are the two keys' :class:`SeedTable`, if the caller keeps them;
+    ``line_starts`` the sorted key positions where a line of the draft begins, if known (see
+    :func:`bridge`). The passages do not overlap in the draft.
     """
-    dc = np.frombuffer(draft.encode("utf-32-le"), dtype=np.uint32)
     table = seeds if seeds is not None and seeds.k == params.k else SeedTable.of(source, params.k)
-    mems = maximal_exact_matches(dc, table, params.k, params.max_occurrences)
+    mine = draft_seeds if draft_seeds is not None and draft_seeds.k == params.k else SeedTable.of(draft, params.k)
+    mems = maximal_exact_matches(mine, table, params.k, params.max_occurrences)
     mems = mems[undominated(mems)]
     # A lone MEM shorter than min_matched can only be a one-MEM chain, which is dropped: skip it.
     mems = mems[linkable(mems, params) | (mems[:, 2] >= params.min_matched)]

@@ -34,8 +34,11 @@ class Source:
     seeds: SeedTable
 
     @classmethod
-    def prepare(cls, doc_id: int, text: str, params: AlignParams = AlignParams()) -> Source:
-        key = match_key(text)
+    def prepare(
+        cls, doc_id: int, text: str, params: AlignParams = AlignParams(), spans: np.ndarray | None = None
+    ) -> Source:
+        """``spans``: the text's :func:`~dupcheck.matchkey.mask_spans`, if the caller kept them."""
+        key = match_key(text, spans)
         return cls(doc_id, text, key, SeedTable.of(key.text, params.k))
 
 
@@ -186,8 +189,11 @@ def find_passages(
     breaks = np.flatnonzero(np.frombuffer(draft_text.encode("utf-32-le"), dtype=np.uint32) == 10)
     line_starts = np.unique(np.searchsorted(draft_key.starts, breaks + 1))
     body = title_end(draft_text, draft_key, breaks)
+    mine = SeedTable.of(draft_key.text, params.k)  # the draft's k-grams, sorted once for every source
     for source in sources:
-        matches = align(draft_key.text, source.key.text, params, seeds=source.seeds, line_starts=line_starts)
+        matches = align(
+            draft_key.text, source.key.text, params, seeds=source.seeds, draft_seeds=mine, line_starts=line_starts
+        )
         if matches:
             aligned.append((explained(matches), source, matches))
     aligned.sort(key=lambda x: (-x[0], x[1].id))

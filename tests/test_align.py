@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dupcheck.align import AlignParams, align, maximal_exact_matches, undominated
+from dupcheck.align import AlignParams, SeedTable, align, maximal_exact_matches, undominated
 from dupcheck.matchkey import match_key
 from dupcheck.normalize import codepoints
 
@@ -372,3 +372,6 @@ def test_mems_match_a_brute_force_reference(draft, source, k, max_occurrences):
     mems = maximal_exact_matches(codepoints(draft), codepoints(source), k, max_occurrences)
     assert {tuple(m) for m in mems.tolist()} == _mems_brute_force(draft, source, k, max_occurrences)
     assert len(mems) == len({tuple(m) for m in mems.tolist()})
+    # the same MEMs, in the same order, from the two texts' seed tables (kept by callers that meet a text again)
+    tables = (SeedTable.of(codepoints(draft), k), SeedTable.of(codepoints(source), k))
+    assert maximal_exact_matches(*tables, k, max_occurrences).tolist() == mems.tolist()
