@@ -32,8 +32,8 @@ from dupcheck import pool
 from dupcheck.align import AlignParams, SeedTable, align
 from dupcheck.credit import Source
 from dupcheck.fingerprint import Scheme, gather, kgram_hashes
-from dupcheck.matchkey import match_key
-from dupcheck.normalize import Normalized, codepoints, nonspace_mask
+from dupcheck.matchkey import apply_mask, mask_spans
+from dupcheck.normalize import Normalized, codepoints, nonspace_mask, normalize
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,16 @@ def pair_rates(
     key_b: Normalized,
     params: AlignParams = AlignParams(),
     *,
+    seeds_a: SeedTable | None = None,
     seeds_b: SeedTable | None = None,
+    prefixes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, float, int, int, int]:
-    """(share of A copied from B, share of B copied into A, chars of A, chars of B, longest passage)."""
-    matches = align(key_a.text, key_b.text, params, seeds=seeds_b)
-    pa, pb = _nonspace_prefix(text_a), _nonspace_prefix(text_b)
+    """(share of A copied from B, share of B copied into A, chars of A, chars of B, longest passage).
+
+    A caller that meets the texts again may keep their seed tables and :func:`_nonspace_prefix`
+    arrays (``prefixes``: A's, B's)."""
+    matches = align(key_a.text, key_b.text, params, seeds=seeds_b, draft_seeds=seeds_a)
+    pa, pb = prefixes if prefixes is not None else (_nonspace_prefix(text_a), _nonspace_prefix(text_b))
     chars_a, longest = _covered_chars(key_a, pa, [(m.draft_start, m.draft_end) for m in matches])
     chars_b, _ = _covered_chars(
         key_b, pb, [(m.source_start, m.source_end) for m in matches if m.source_end > m.source_start]
@@ -190,10 +195,13 @@ def _best_share(pairs: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, np.nd
     return pairs[first], share[first]
 
 
-def _short_screen_key(text: str, k: int, seed: int) -> np.ndarray:
-    """Distinct k-gram hashes of a text's matching key, shifted up 16 bits (the low 16 carry the row)."""
-    hashes = kgram_hashes(codepoints(match_key(text).text), k, seed)
-    return np.unique(hashes.astype(np.uint64) << np.uint64(16))
+def _short_screen_key(text: str, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct k-gram hashes of a text's matching key, shifted up 16 bits (the low 16 carry the
+    row), and the key's :func:`~dupcheck.matchkey.mask_spans` (alignment needs the key again)."""
+    plain = normalize(text, drop_punctuation=True)
+    spans = mask_spans(plain.text)
+    hashes = kgram_hashes(codepoints(apply_mask(plain, spans).text), k, seed)
+    return np.unique(hashes.astype(np.uint64) << np.uint64(16)), spans
 
 
 def short_document_pairs(screens: list[np.ndarray], short_rows: np.ndarray, *, min_share: float) -> np.ndarray:
@@ -201,7 +209,7 @@ def short_document_pairs(screens: list[np.ndarray], short_rows: np.ndarray, *, m
 
     Fingerprints are too sparse to see that half of a 400-character text of stock clauses recurs,
     in runs of 6–14 characters, in a long regulation; the full k-gram sets do. ``screens`` are the
-    documents' :func:`_short_screen_key` arrays, by row.
+    documents' :func:`_short_screen_key` hashes, by row.
     """
     n = len(screens)
     if n < 2 or len(short_rows) == 0:
@@ -224,40 +232,55 @@ def short_document_pairs(screens: list[np.ndarray], short_rows: np.ndarray, *, m
     return np.unique(np.sort(np.concatenate(found), axis=1), axis=0).astype(np.int64)
 
 
-def _screen_row(row: int, shared: tuple) -> tuple[int, np.ndarray]:
+def _screen_row(row: int, shared: tuple) -> tuple[int, np.ndarray, np.ndarray]:
     texts, k, seed = shared
-    return row, _short_screen_key(texts[row], k, seed)
+    return row, *_short_screen_key(texts[row], k, seed)
+
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    source: Source
+    prefix: np.ndarray  # _nonspace_prefix of the text
 
 
 class _SourceCache:
-    """Sources prepared for alignment in a worker, the most recent few kept (pairs come sorted by row)."""
+    """Sources prepared for alignment in a worker, the most recent few kept (pairs come sorted by
+    row, and the worker processes live for the whole audit)."""
 
-    def __init__(self, texts: list[str], params: AlignParams, size: int = 64) -> None:
-        self.texts, self.params, self.size = texts, params, size
-        self.cache: dict[int, Source] = {}
+    def __init__(self, texts: list[str], spans: list[np.ndarray | None], params: AlignParams, size: int = 256) -> None:
+        self.texts, self.spans, self.params, self.size = texts, spans, params, size
+        self.cache: dict[int, _Prepared] = {}
 
-    def get(self, row: int) -> Source:
-        source = self.cache.pop(row, None)
-        if source is None:
-            source = Source.prepare(row, self.texts[row], self.params)
-        self.cache[row] = source
+    def get(self, row: int) -> _Prepared:
+        entry = self.cache.pop(row, None)
+        if entry is None:
+            text = self.texts[row]
+            entry = _Prepared(Source.prepare(row, text, self.params, self.spans[row]), _nonspace_prefix(text))
+        self.cache[row] = entry
         if len(self.cache) > self.size:
             self.cache.pop(next(iter(self.cache)))
-        return source
+        return entry
 
 
 _CACHE: dict[int, _SourceCache] = {}  # one per worker process and audit (keyed by id of the shared texts)
 
 
 def _align_pair(pair: tuple[int, int], shared: tuple) -> tuple[int, int, tuple]:
-    texts, params = shared
+    texts, spans, params = shared
     cache = _CACHE.get(id(texts))
     if cache is None:
         _CACHE.clear()
-        cache = _CACHE[id(texts)] = _SourceCache(texts, params)
+        cache = _CACHE[id(texts)] = _SourceCache(texts, spans, params)
     i, j = pair
     a, b = cache.get(i), cache.get(j)
-    return i, j, pair_rates(a.text, a.key, b.text, b.key, params, seeds_b=b.seeds)
+    sa, sb = a.source, b.source
+    return (
+        i,
+        j,
+        pair_rates(
+            sa.text, sa.key, sb.text, sb.key, params, seeds_a=sa.seeds, seeds_b=sb.seeds, prefixes=(a.prefix, b.prefix)
+        ),
+    )
 
 
 def best_first(
@@ -359,35 +382,36 @@ def audit_collection(
     cands, share = candidate_pairs(hashes, owners, n, max_df=max_df, min_share=share_bar)
     report("候选文档对", 1, 1)
     short = np.flatnonzero(np.bincount(owners, minlength=n) < SHORT_FINGERPRINTS)
+    spans: list[np.ndarray | None] = [None] * n  # each text's mask spans, once the screen has them
     if len(short):
         # Short documents are screened on all their k-grams against every document.
-        screens = dict(
-            pool.imap(
-                _screen_row,
-                range(n),
-                shared=(texts, params.k, scheme.seed),
-                workers=workers,
-                chunksize=64,
-                progress=lambda done, total: report("短文档筛查", done, total),
-            )
-        )
+        screens: list[np.ndarray] = [np.zeros(0, dtype=np.uint64)] * n
+        for row, screen, kept in pool.imap(
+            _screen_row,
+            range(n),
+            shared=(texts, params.k, scheme.seed),
+            workers=workers,
+            chunksize=64,
+            progress=lambda done, total: report("短文档筛查", done, total),
+        ):
+            screens[row], spans[row] = screen, kept
         # The true pairs of short documents in the exhaustive sample share 12% of the short one's
         # 6-grams at the least (their 50-60% come from runs chained across gaps): screen at rate / 5.
-        extra = short_document_pairs([screens[r] for r in range(n)], short, min_share=threshold / 5)
+        extra = short_document_pairs(screens, short, min_share=threshold / 5)
         del screens
         if len(extra):  # ranked first: a short document's few candidates are all aligned
             cands, share = _best_share(np.concatenate([cands, extra]), np.concatenate([share, np.ones(len(extra))]))
     aligned: dict[tuple[int, int], tuple] = {}
     done = [0]
+    # One pool for every round: the workers' prepared sources outlive a round.
+    workers_pool = pool.Workers((texts, spans, params), workers)
 
     def rate_of(batch: list[tuple[int, int]]) -> list[float]:
         total = done[0] + len(batch)
         out = []
-        for i, j, r in pool.imap(
+        for i, j, r in workers_pool.imap(
             _align_pair,
             batch,
-            shared=(texts, params),
-            workers=workers,
             chunksize=32,
             progress=lambda k, _t: report("精确比对", done[0] + k, total),
         ):
@@ -396,10 +420,11 @@ def audit_collection(
         done[0] = total
         return out
 
-    if exhaustive:
-        rate_of([(int(i), int(j)) for i, j in cands])
-    else:
-        best_first(cands, share, n, rate_of, threshold=threshold)
+    with workers_pool:
+        if exhaustive:
+            rate_of([(int(i), int(j)) for i, j in cands])
+        else:
+            best_first(cands, share, n, rate_of, threshold=threshold)
     pairs = []
     for (i, j), (rate_ab, rate_ba, chars_a, chars_b, longest) in aligned.items():
         if max(rate_ab, rate_ba) < threshold:

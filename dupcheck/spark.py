@@ -427,7 +427,7 @@ def _align_partition(params):
 
         for row in rows:
             a, b = source(row.a, row.text_a), source(row.b, row.text_b)
-            yield (row.a, row.b, *pair_rates(a.text, a.key, b.text, b.key, params, seeds_b=b.seeds))
+            yield (row.a, row.b, *pair_rates(a.text, a.key, b.text, b.key, params, seeds_a=a.seeds, seeds_b=b.seeds))
 
     return run
 
