@@ -35,6 +35,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+from scipy.optimize import nnls
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -509,6 +512,22 @@ def fits(points: dict) -> dict:
     fit("audit_seconds_per_core_busy", lambda p: p["audit"]["seconds"] / (1 + p["audit"]["others_cores"]))
     fit("baseline_index_seconds", lambda p: p["baseline"]["index_seconds"])
     fit("baseline_peak_mb", lambda p: p["baseline"]["peak_mb"])
+    audits = [p for p in points.values() if "audit" in p]
+    if len(audits) >= 2:
+        # The target is a cost linear in characters plus reported pairs. The pairs a collection
+        # holds may grow faster than its characters (families grow with it); against the pairs
+        # the exponent is the audit's own, and a two-term fit says how well cost = a·chars + b·pairs.
+        cpu = np.array([p["audit"]["cpu_seconds"] for p in audits])
+        chars = np.array([p["chars"] for p in audits], dtype=float)
+        pairs = np.array([p["audit"]["pairs"] for p in audits], dtype=float)
+        out["audit_cpu_seconds_on_reported_pairs"] = slope(pairs.tolist(), cpu.tolist())
+        (a, b), _ = nnls(np.stack([chars / 1e6, pairs / 1e3], axis=1), cpu)
+        model = a * chars / 1e6 + b * pairs / 1e3
+        out["audit_cpu_linear_model"] = {
+            "seconds_per_million_chars": float(a),
+            "seconds_per_thousand_reported_pairs": float(b),
+            "max_relative_residual": float(np.max(np.abs(cpu - model) / cpu)),
+        }
     return out
 
 
@@ -558,8 +577,15 @@ def report(paths: list[Path], plot: Path | None) -> str:
     lines.append("")
     lines.append(
         "Growth exponents (slope of log figure on log characters, over the points that have it): "
-        + ", ".join(f"{k} {v:.2f}" for k, v in exps.items() if v is not None)
+        + ", ".join(f"{k} {v:.2f}" for k, v in exps.items() if isinstance(v, float))
     )
+    if "audit_cpu_linear_model" in exps:
+        m = exps["audit_cpu_linear_model"]
+        lines.append(
+            f"Audit CPU ≈ {m['seconds_per_million_chars']:.2f} s per million characters + "
+            f"{m['seconds_per_thousand_reported_pairs']:.2f} s per thousand reported pairs "
+            f"(non-negative least squares; largest residual {100 * m['max_relative_residual']:.1f} %)."
+        )
     if plot is not None:
         import matplotlib
 
