@@ -20,12 +20,13 @@ def test_imap_keeps_order_and_runs_small_batches_here():
 
 def test_workers_outlive_a_batch():
     # The audit's workers keep prepared sources between best-first rounds: the second batch runs in
-    # the same processes, which still hold what the first left (imap would fork new ones).
-    inherited = len(_SEEN)  # what a newly forked worker would start from
+    # the processes the first started (imap forks new ones each time).
     with pool.Workers(shared=1, workers=2) as workers:
         first = list(workers.imap(_remember, list(range(100)), chunksize=5))
+        started = {p.pid for p in workers._pool._pool}  # multiprocessing.Pool's worker processes
         second = list(workers.imap(_remember, list(range(100)), chunksize=5))
-    pids = {p for _, p, _ in first}
-    assert {p for _, p, _ in second} <= pids and os.getpid() not in pids
-    assert min(n for _, _, n in second) > inherited + 1  # each worker's memory carried over
+        assert {p.pid for p in workers._pool._pool} == started
+    assert {p for _, p, _ in first} | {p for _, p, _ in second} <= started
+    assert os.getpid() not in started and len(started) == 2
     assert [x for x, _, _ in second] == list(range(100))
+    assert workers._pool is None  # leaving the block stopped them
