@@ -343,6 +343,9 @@ def _extend(a: str, b: str, max_gap: int) -> tuple[int, int]:
 
 
 _LABEL = MASKED_ARTICLE_LABEL
+TAIL_WORDS = 6
+"""Key characters after a label that a chain's end may hold and still give up as chance (common
+openings: 公司, 县级以上, 国务院有关部门); a run further into the next article is evidence."""
 
 
 def _before_label(window: str) -> str:
@@ -359,7 +362,7 @@ def _before_label(window: str) -> str:
     return window if cut < 0 else window[:cut]
 
 
-def _label_tail(draft: str, a1: int, source: str, b1: int) -> int:
+def _label_tail(draft: str, a1: int, source: str, b1: int, line_starts: np.ndarray | None = None) -> int:
     """How many key characters before ``a1`` / ``b1`` are the next article's label or its start.
 
     A chain that runs on into the next article takes its masked label 第\ue001条 (any label reads
@@ -377,7 +380,23 @@ def _label_tail(draft: str, a1: int, source: str, b1: int) -> int:
         and source[b1 : b1 + 1] == NUMBER
     ):
         return 1
+    # … or the label and the first few words of the next article, which often open alike: against
+    # …不予受理。⏎第七条 公司应当依照…, the draft's …不予受理。⏎第二十条 公司解散应当… matches
+    # 第\ue001条公司; the chain took the copied article's label and first words from the chain
+    # that truly explains that article, and the passage then ended mid-label (benchmark, seed 3).
+    # Only where a draft line begins (``line_starts``): a cross-reference (依照本办法第三十七条的
+    # 规定处罚) reads the same in the key and is evidence.
+    if line_starts is None:
+        return 0
+    cut = draft.rfind(_LABEL[:2], max(0, a1 - len(_LABEL) - TAIL_WORDS), a1)
+    if cut > 0 and _line_begins(line_starts, cut) and source.endswith(draft[cut:a1], 0, b1):
+        return a1 - cut
     return 0
+
+
+def _line_begins(line_starts: np.ndarray, at: int) -> bool:
+    i = int(np.searchsorted(line_starts, at))
+    return i < len(line_starts) and int(line_starts[i]) == at
 
 
 def project(draft: str, source: str, m: KeyMatch, d0: int, d1: int) -> KeyMatch:
@@ -440,7 +459,7 @@ def align(
         a0, b0 = starts[members[0]], sources[members[0]]
         a1 = max(starts[x] + lengths[x] for x in members)
         b1 = max(sources[x] + lengths[x] for x in members)
-        tail = _label_tail(draft, a1, source, b1)  # the next article's label, or its start: not evidence
+        tail = _label_tail(draft, a1, source, b1, line_starts)  # the next article's label, or its start: not evidence
         matched = sum(lengths[x] for x in members) - tail
         if matched < params.min_matched:  # most chains are one short chance match: drop them cheaply
             continue

@@ -53,16 +53,29 @@ def _extend_over_punctuation(text: str, end: int, limit: int = 3) -> int:
 
 _BOUNDARY = "。；;！!？?\n"
 _LABEL = re.compile(rf"\s*(第\s*{NUMERAL}\s*(?:{ARTICLE_UNIT}|{HEADING_UNIT})[^\n。]{{0,16}})?\s*")
+_WHOLE_ARTICLE = re.compile(rf"\s*第\s*{NUMERAL}\s*{ARTICLE_UNIT}\s*\S.*", re.DOTALL)  # an article's label and words
+
+
+def _sentence_ends(text: str, end: int) -> bool:
+    """Whether a sentence ends at ``end``: the text ends there, or a line does, or 。；！？ follows."""
+    if text[end - 1 : end] == "\n":
+        return True
+    while end < len(text) and text[end] in " \t\u3000":
+        end += 1
+    return end == len(text) or text[end] in _BOUNDARY
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     """Snap a passage to sentence boundaries where an end only grazes the neighbouring sentence.
 
     Masked article labels match anywhere, so a passage may end with the label of the next
-    (original) article, or begin with the last characters of the previous sentence (法。).
+    (original) article, or begin with the last characters of the previous sentence (法。). A
+    label and words that end where their sentence ends are a whole short article (第三十九条
+    本法自1995年6月1日起施行。), copied with the rest: kept.
     """
     last = max(text.rfind(ch, start, end - 1) for ch in _BOUNDARY)
-    if last >= start and _LABEL.fullmatch(text, last + 1, end):
+    tail = _LABEL.fullmatch(text, last + 1, end) if last >= start else None
+    if tail and not (_WHOLE_ARTICLE.fullmatch(tail.group(0)) and _sentence_ends(text, end)):
         end = last + 1
         while end > start and text[end - 1].isspace():
             end -= 1

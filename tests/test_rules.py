@@ -122,6 +122,37 @@ def test_a_passage_does_not_begin_with_the_end_of_the_previous_sentence():
     assert source.startswith("第三条 城市绿化工作"), source
 
 
+COMPANY = """公司清算规定
+
+第一条 人民法院审理解散公司诉讼案件，应当注重调解，当事人协商同意由股东收购股份的，人民法院应予支持。
+第二条 公司应当依照本规定，在解散事由出现之日起十五日内成立清算组，开始自行清算。
+第三条 清算组应当自成立之日起十日内通知债权人，并于六十日内在报纸上公告。
+第四条 公司解散应当在依法清算完毕后，申请办理注销登记，未经清算不得办理注销登记。
+"""
+
+
+def test_a_passage_does_not_keep_the_next_articles_label_and_first_words():
+    # The draft copies 第一条 and then 第四条. In the source, 第一条 is followed by 第二条 公司应当…,
+    # so the first chain runs on over 第\ue001条公司 (the draft's 第二条 公司解散应当…): a label and two
+    # chance characters. They belong to the chain of the copied 第四条, and its passage starts at its label.
+    draft = (
+        f"某县公司清算办法\n\n第一条 {body(article(COMPANY, '第一条'))}\n第二条 {body(article(COMPANY, '第四条'))}\n"
+    )
+    found = passages(draft, [("company.txt", COMPANY, "公司清算规定"), *LIBRARY[1:]])
+    assert [d for d, _ in found] == [article(draft, "第一条"), article(draft, "第二条")]
+    assert [s for _, s in found] == [article(COMPANY, "第一条"), article(COMPANY, "第四条")]
+
+
+def test_a_whole_short_article_at_the_end_of_a_copy_is_not_snapped_off():
+    # 第三条 本办法自公布之日起施行。 follows the copied article in both texts: a label and a few words,
+    # as the snap's next-article label looks, but a whole sentence, copied with the rest.
+    law = LAW + "第九条 本条例自公布之日起施行。\n"
+    draft = f"某县绿化办法\n\n第一条 为了做好本县绿化工作，制定本办法。\n第二条 {body(article(LAW, '第八条'))}\n第三条 本办法自公布之日起施行。\n"
+    [(copied, source)] = passages(draft, [("law.txt", law, "城市绿化条例"), *LIBRARY[1:]])
+    assert copied.endswith("第三条 本办法自公布之日起施行。"), copied
+    assert source.endswith("第九条 本条例自公布之日起施行。"), source
+
+
 # -- edge extension over punctuation (credit._extend_over_punctuation) ------------------------------
 
 PUNCT_DRAFT = f"""某县绿化办法
