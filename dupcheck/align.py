@@ -388,9 +388,9 @@ def _label_tail(draft: str, a1: int, source: str, b1: int, line_starts: np.ndarr
     # 规定处罚) reads the same in the key and is evidence.
     if line_starts is None:
         return 0
-    cut = draft.rfind(_LABEL[:2], max(0, a1 - len(_LABEL) - TAIL_WORDS), a1)
-    if cut > 0 and _line_begins(line_starts, cut) and source.endswith(draft[cut:a1], 0, b1):
-        return a1 - cut
+    at = draft.rfind(_LABEL[:2], max(0, a1 - len(_LABEL) - TAIL_WORDS), a1)
+    if at > 0 and _line_begins(line_starts, at) and source.endswith(draft[at:a1], 0, b1):
+        return a1 - at
     return 0
 
 
