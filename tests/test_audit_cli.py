@@ -180,9 +180,14 @@ def test_short_document_pairs_hand_computed():
 
     screens = [screen(1, 2, 3, 4), screen(1, 2, 9, 10, 11, 12), screen(3, 20, 21), screen(30, 31)]
     # row 0 is short: half of its k-grams are in row 1, a quarter in row 2, none in row 3
-    assert short_document_pairs(screens, np.array([0]), min_share=0.5).tolist() == [[0, 1]]
-    assert short_document_pairs(screens, np.array([0]), min_share=0.25).tolist() == [[0, 1], [0, 2]]
-    assert short_document_pairs(screens, np.array([3]), min_share=0.1).tolist() == []
+    pairs, share = short_document_pairs(screens, np.array([0]), min_share=0.5)
+    assert pairs.tolist() == [[0, 1]] and share.tolist() == [0.5]
+    pairs, share = short_document_pairs(screens, np.array([0]), min_share=0.25)
+    assert pairs.tolist() == [[0, 1], [0, 2]] and share.tolist() == [0.5, 0.25]
+    # rows 0 and 2 both short: the pair once, with the larger share (row 2's 1 of 3, row 0's 1 of 4)
+    pairs, share = short_document_pairs(screens, np.array([0, 2]), min_share=0.25)
+    assert pairs.tolist() == [[0, 1], [0, 2]] and share.tolist() == [0.5, 1 / 3]
+    assert short_document_pairs(screens, np.array([3]), min_share=0.1)[0].tolist() == []
 
 
 def test_index_rebuild_replaces_documents_in_one_step(tmp_path, capsys):

@@ -13,7 +13,8 @@ commit that added it.
 - the TF-IDF retrieval channel (retrieve): a source whose copied text shares no fingerprint with the
   draft (dense edits) is still retrieved, aligned and reported;
 - the audit's short-document screen (audit): a short document made of runs too short to share a
-  fingerprint with the document it copies is still paired with it.
+  fingerprint with the document it copies is still paired with it; the pairs it finds are ranked
+  by the share it measured, so they do not use up a long document's turns before its revision.
 """
 
 from __future__ import annotations
@@ -250,3 +251,32 @@ def test_the_audit_pairs_a_short_document_made_of_runs_too_short_for_fingerprint
     [pair] = result.pairs
     assert pair.rate_ba >= 0.5  # most of the short document is inside passages copied from the law
     assert result.groups == ((pair.a, pair.b),)
+
+
+def test_a_long_documents_short_partners_do_not_use_up_its_turns_before_its_revision():
+    """The screen's pairs are ranked by the share it measured, not ahead of every fingerprint pair:
+    five short notes quoting a regulation took the regulation's and its revision's first turns
+    (best-first stops a document after four misses in a row) and the revision pair, 90% the same,
+    was never aligned."""
+    import re
+
+    from dupcheck.audit import PATIENCE
+    from dupcheck.corpus import read_corpus
+    from dupcheck.default import default_corpus_path
+
+    laws = {x["title"]: x["text"] for x in read_corpus(default_corpus_path())}
+    law = laws["人民法院在线调解规则"]
+    other = laws["中华人民共和国刑法修正案（六）"]
+    lines = [x for x in law.splitlines() if x.startswith("第")]
+    revision = law.replace(lines[3], "第四条 人民法院应当依法公开在线调解的规则、流程和结果，接受社会监督。")
+    sentences = [s + "。" for s in re.split("。", law) if 40 <= len(s) <= 80]
+    filler = [s + "。" for s in re.split("。", other) if 40 <= len(s) <= 120]
+    notes = [
+        (f"note{n}.txt", f"通知（{n}）\n" + "".join(filler[3 * n : 3 * n + 3]) + sentences[n], f"通知{n}")
+        for n in range(PATIENCE + 1)
+    ]
+    with Index.open(":memory:") as index:
+        index.add_texts([("rules.txt", law, "规则"), ("revision.txt", revision, "规则（修订）"), *notes, *LIBRARY])
+        result = index.audit(threshold=0.5)
+    pairs = {(p.path_a, p.path_b) for p in result.pairs}
+    assert ("rules.txt", "revision.txt") in pairs
