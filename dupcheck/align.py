@@ -84,7 +84,9 @@ class SeedTable:
     def of(cls, source: str | np.ndarray, k: int) -> SeedTable:
         codes = np.frombuffer(source.encode("utf-32-le"), dtype=np.uint32) if isinstance(source, str) else source
         hashes = kgram_hashes64(codes, k)
-        order = np.argsort(hashes, kind="stable")
+        # Not a stable sort (5x faster): the positions of equal hashes may come in any order, as
+        # every user sorts the matches it makes from them by diagonal and position.
+        order = np.argsort(hashes)
         return cls(k, hashes[order], order.astype(np.int64))
 
 
