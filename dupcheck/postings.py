@@ -528,21 +528,27 @@ class LazyRetriever(Retriever):
 
     def _rescore(self, scores: np.ndarray, q: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Exact cosines for the best-ranked documents, with norms under the current frequencies."""
+        from dupcheck.store import unpack
+
         short = np.argsort(-scores, kind="stable")[:SHORTLIST]
-        qmap = dict(zip(ids.tolist(), q.tolist()))
+        q64 = q.astype(np.float64)
         for row in short.tolist():
             got = self.store.conn.execute(
                 "SELECT bigram_ids, bigram_counts FROM features WHERE doc_id=?", (int(self.doc_ids[row]),)
             ).fetchone()
             if got is None:
                 continue
-            from dupcheck.store import unpack
-
             b_ids, b_counts = unpack(got[0]).astype(np.int64), unpack(got[1])
             w = (_tf(b_counts) * self.idf[b_ids]).astype(np.float32)
             norm = np.float32(np.sqrt((w.astype(np.float64) ** 2).sum()) or 1.0)
             w = w / norm
-            scores[row] = float(sum(float(x) * qmap[b] for b, x in zip(b_ids.tolist(), w.tolist()) if b in qmap))
+            # The draft's bigrams among the document's (both id lists sorted and distinct), their
+            # products summed in id order: the same float as the Python loop this replaced, which
+            # cost ~40 ms a draft in any index updated since it was built.
+            at = np.minimum(np.searchsorted(ids, b_ids), len(ids) - 1)
+            shared = ids[at] == b_ids
+            terms = w[shared].astype(np.float64) * q64[at[shared]]
+            scores[row] = float(np.cumsum(terms)[-1]) if len(terms) else 0.0
         return scores
 
     def fingerprint_table(self) -> tuple[np.ndarray, np.ndarray]:
