@@ -434,7 +434,7 @@ class Index:
         if doc_id in self._sources:
             self._sources.move_to_end(doc_id)
             return self._sources[doc_id]
-        entry = Source.prepare(doc_id, self.store.text(doc_id), self.params)
+        entry = Source.prepare(doc_id, self.store.text(doc_id), self.params, self.store.mask_spans(doc_id))
         self._sources[doc_id] = entry
         if len(self._sources) > 256:
             self._sources.popitem(last=False)

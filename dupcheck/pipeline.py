@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
-from dupcheck.matchkey import match_key
-from dupcheck.normalize import codepoints
+from dupcheck.matchkey import apply_mask, mask_spans
+from dupcheck.normalize import codepoints, normalize
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +30,7 @@ class DocumentFeatures:
     fingerprints: np.ndarray  # uint32, winnowed, sorted, distinct
     bigram_ids: np.ndarray  # uint32, sorted
     bigram_counts: np.ndarray  # uint32
+    mask_spans: np.ndarray  # int32 (n, 3): matchkey.mask_spans of the normalized text, kept for checks
 
 
 def title_of(text: str, fallback: str) -> str:
@@ -44,7 +45,9 @@ def title_of(text: str, fallback: str) -> str:
 def document_features(
     path: str, text: str, scheme: Scheme, title: str | None = None, sha256: str | None = None
 ) -> DocumentFeatures:
-    key = match_key(text)
+    plain = normalize(text, drop_punctuation=True)
+    spans = mask_spans(plain.text)
+    key = apply_mask(plain, spans)  # match_key(text), with the spans kept
     codes = codepoints(key.text)
     ids, counts = bigram_features(codes, scheme)
     return DocumentFeatures(
@@ -56,4 +59,5 @@ def document_features(
         fingerprints=fingerprints(codes, scheme),
         bigram_ids=ids,
         bigram_counts=counts,
+        mask_spans=spans,
     )

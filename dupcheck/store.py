@@ -76,7 +76,18 @@ MIGRATIONS = [
         version_of TEXT
     );
     """,
+    # 3: each document's mask spans (matchkey.mask_spans of its normalized text), so that a check
+    # builds a source's matching key without masking it again. A document without a row (written
+    # before this migration) is masked when it is read.
+    """
+    CREATE TABLE document_masks (
+        doc_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        spans BLOB NOT NULL
+    );
+    """,
 ]
+# Migrations a reader can do without: a read-only index that lacks them still opens.
+READER_OPTIONAL = {3}
 
 
 def pack(array: np.ndarray, level: int = 1) -> bytes:
@@ -86,6 +97,15 @@ def pack(array: np.ndarray, level: int = 1) -> bytes:
 
 def unpack(blob: bytes) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype="<u4")
+
+
+def pack_spans(spans: np.ndarray) -> bytes:
+    """Mask spans, an ``(n, 3)`` array of (start, end, mask code point), as packed uint32."""
+    return pack(np.asarray(spans, dtype=np.int64).reshape(-1))
+
+
+def unpack_spans(blob: bytes) -> np.ndarray:
+    return unpack(blob).astype(np.int32).reshape(-1, 3)
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,7 @@ class PackedDocument:
     fingerprints: bytes  # packed uint32, winnowed, sorted, distinct
     bigram_ids: bytes  # packed uint32, sorted
     bigram_counts: bytes  # packed uint32
+    mask_spans: bytes  # packed uint32, (start, end, mask code point) triples
 
     @classmethod
     def of(cls, f: DocumentFeatures) -> PackedDocument:
@@ -127,6 +148,7 @@ class PackedDocument:
             pack(f.fingerprints, level=0),
             pack(f.bigram_ids),
             pack(f.bigram_counts),
+            pack_spans(f.mask_spans),
         )
 
 
@@ -148,6 +170,7 @@ class Store:
         self.path = path
         self.readonly = readonly
         self.on_wait: Callable[[str, float], None] | None = None
+        self._has_masks: bool | None = None  # whether the document_masks table is there (migration 3)
         env = os.environ.get("DUPCHECK_LOCK_TIMEOUT")
         if env:
             with contextlib.suppress(ValueError):
@@ -186,7 +209,10 @@ class Store:
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
-            if store._pending(tables) or store._stored_scheme(tables) is None:
+            pending = store._pending(tables)
+            if not writable:
+                pending = [v for v in pending if v not in READER_OPTIONAL]
+            if pending or store._stored_scheme(tables) is None:
                 if not writable:
                     raise IndexReadOnlyError(
                         f"{path}: 索引需要升级，但文件只读（请用可写的副本运行一次 dupcheck index）"
@@ -329,6 +355,16 @@ class Store:
             raise KeyError(doc_id)
         return zlib.decompress(row[0]).decode("utf-8")
 
+    def mask_spans(self, doc_id: int) -> np.ndarray | None:
+        """The document's stored mask spans, or None (written before migration 3, or a read-only
+        index without it: the caller masks the text itself)."""
+        if self._has_masks is None:
+            self._has_masks = "document_masks" in self._tables()
+        if not self._has_masks:
+            return None
+        row = self.conn.execute("SELECT spans FROM document_masks WHERE doc_id=?", (doc_id,)).fetchone()
+        return None if row is None else unpack_spans(row[0])
+
     def hashes_by_path(self) -> dict[str, str]:
         return {_from_db(p): h for p, h in self.conn.execute("SELECT path, sha256 FROM documents")}
 
@@ -345,6 +381,7 @@ class Store:
             "INSERT INTO features VALUES (?,?,?,?)",
             (doc_id, doc.fingerprints, doc.bigram_ids, doc.bigram_counts),
         )
+        self.conn.execute("INSERT INTO document_masks VALUES (?,?)", (doc_id, doc.mask_spans))
         self._bump()
         return doc_id
 

@@ -168,3 +168,63 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     make_docx(tmp_path / "draft.docx", LAW_A.split("\n"))
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
+
+
+LOCAL = (
+    "泉州市行政许可办法\n\n第一条 为了规范泉州市人民政府及其工作部门行政许可的设定和实施，根据本法第十二条，制定本办法。\n"
+    "第二条 本办法所称行政许可，是指泉州市行政机关根据公民、法人或者其他组织的申请，准予其从事特定活动的行为。\n"
+)
+
+
+def test_a_documents_mask_spans_are_stored_and_a_source_is_keyed_without_masking_again(monkeypatch):
+    from dupcheck import matchkey
+    from dupcheck.matchkey import mask_spans, match_key
+    from dupcheck.normalize import normalize
+
+    with Index.open(":memory:") as index:
+        index.add_texts([("a", LAW_A, None), ("local", LOCAL, None)], workers=1)
+        ids = {d.path: d.id for d in index.documents()}
+        stored = index.store.mask_spans(ids["local"])
+        assert stored is not None and len(stored) >= 4  # 泉州市人民政府, 泉州市, 十二, 本法
+        assert stored.tolist() == mask_spans(normalize(LOCAL, drop_punctuation=True).text).tolist()
+        want = match_key(LOCAL)
+        monkeypatch.setattr(matchkey, "mask_spans", lambda text: pytest.fail("a stored source was masked again"))
+        key = index.source(ids["local"]).key
+        assert (key.text, key.starts.tolist(), key.ends.tolist()) == (
+            want.text,
+            want.starts.tolist(),
+            want.ends.tolist(),
+        )
+
+
+def test_an_index_from_before_stored_masks_checks_the_same_and_opens_read_only(tmp_path, monkeypatch):
+    """Documents written before migration 3 have no stored spans (masked when read); a read-only
+    index without the migration still opens for checking."""
+    from dupcheck import store as store_module
+
+    db = tmp_path / "i.db"
+    draft = "某县行政许可办法\n\n" + LOCAL.split("\n", 2)[2] + LAW_A.split("\n", 2)[2]
+
+    def report():
+        with Index.open(db, create=False) as index:
+            r = index.check_text(draft, threshold=0.5)
+        return r.copy_rate, [(p.draft_start, p.draft_end, p.source_start, p.source_end) for p in r.passages]
+
+    with Index.open(db) as index:
+        index.add_texts([("a", LAW_A, None), ("local", LOCAL, None), ("b", LAW_B, None)], workers=1)
+    now = report()
+    assert now[0] > 0.9
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE document_masks")
+    conn.execute("DELETE FROM migrations WHERE version=3")
+    conn.commit()
+    conn.close()
+    real_access = store_module.os.access
+    monkeypatch.setattr(
+        store_module.os, "access", lambda p, mode: mode != store_module.os.W_OK and real_access(p, mode)
+    )
+    assert report() == now  # read-only, without the table
+    monkeypatch.undo()
+    assert report() == now  # writable: migrated, the old documents without rows
+    with Index.open(db) as index:
+        assert index.store.mask_spans(next(d.id for d in index.documents() if d.path == "local")) is None
