@@ -427,6 +427,7 @@ class Index:
             progress=progress,
             workers=workers,
             exhaustive=exhaustive,
+            spans_of=self.store.mask_spans,
         )
 
     def source(self, doc_id: int) -> Source:

@@ -195,11 +195,15 @@ def _best_share(pairs: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, np.nd
     return pairs[first], share[first]
 
 
-def _short_screen_key(text: str, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _short_screen_key(
+    text: str, k: int, seed: int, spans: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct k-gram hashes of a text's matching key, shifted up 16 bits (the low 16 carry the
-    row), and the key's :func:`~dupcheck.matchkey.mask_spans` (alignment needs the key again)."""
+    row), and the key's :func:`~dupcheck.matchkey.mask_spans` (alignment needs the key again):
+    ``spans`` if given (stored in the index), else computed."""
     plain = normalize(text, drop_punctuation=True)
-    spans = mask_spans(plain.text)
+    if spans is None:
+        spans = mask_spans(plain.text)
     hashes = kgram_hashes(codepoints(apply_mask(plain, spans).text), k, seed)
     return np.unique(hashes.astype(np.uint64) << np.uint64(16)), spans
 
@@ -238,8 +242,8 @@ def short_document_pairs(
 
 
 def _screen_row(row: int, shared: tuple) -> tuple[int, np.ndarray, np.ndarray]:
-    texts, k, seed = shared
-    return row, *_short_screen_key(texts[row], k, seed)
+    texts, spans, k, seed = shared
+    return row, *_short_screen_key(texts[row], k, seed, spans[row])
 
 
 @dataclass(frozen=True, eq=False)
@@ -365,9 +369,11 @@ def audit_collection(
     workers: int | None = None,
     candidate_share: float | None = None,
     exhaustive: bool = False,
+    spans_of: Callable[[int], np.ndarray | None] | None = None,
 ) -> AuditResult:
     """All pairs of ``documents`` (rows, in the order of ``owners``' row numbers) whose copy rate in
-    either direction is at or over ``threshold``; ``text_of(doc_id)`` gives a document's text.
+    either direction is at or over ``threshold``; ``text_of(doc_id)`` gives a document's text, and
+    ``spans_of(doc_id)`` its stored mask spans, or None (then they are computed).
 
     Stages (each reported to ``progress(stage, done, total)``): the texts are read; candidate pairs
     come from shared fingerprints (and, for short documents, from all their k-grams); candidates
@@ -379,22 +385,23 @@ def audit_collection(
     # shares roughly r/3 of its fingerprints or more in the heavily edited cases we measured.
     share_bar = candidate_share if candidate_share is not None else max(0.02, threshold / 4)
     texts = []
+    spans: list[np.ndarray | None] = []  # each text's mask spans: stored, or once the screen has them
     for row, d in enumerate(documents):
         texts.append(text_of(d.id))
+        spans.append(spans_of(d.id) if spans_of is not None else None)
         if row % 256 == 0 or row == n - 1:
             report("读取文档", row + 1, n)
     report("候选文档对", 0, 1)
     cands, share = candidate_pairs(hashes, owners, n, max_df=max_df, min_share=share_bar)
     report("候选文档对", 1, 1)
     short = np.flatnonzero(np.bincount(owners, minlength=n) < SHORT_FINGERPRINTS)
-    spans: list[np.ndarray | None] = [None] * n  # each text's mask spans, once the screen has them
     if len(short):
         # Short documents are screened on all their k-grams against every document.
         screens: list[np.ndarray] = [np.zeros(0, dtype=np.uint64)] * n
         for row, screen, kept in pool.imap(
             _screen_row,
             range(n),
-            shared=(texts, params.k, scheme.seed),
+            shared=(texts, spans, params.k, scheme.seed),
             workers=workers,
             chunksize=64,
             progress=lambda done, total: report("短文档筛查", done, total),

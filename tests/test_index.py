@@ -228,3 +228,19 @@ def test_an_index_from_before_stored_masks_checks_the_same_and_opens_read_only(t
     assert report() == now  # writable: migrated, the old documents without rows
     with Index.open(db) as index:
         assert index.store.mask_spans(next(d.id for d in index.documents() if d.path == "local")) is None
+
+
+def test_the_audit_keys_documents_from_their_stored_mask_spans(monkeypatch):
+    """Neither the short-document screen nor the aligning workers mask a stored document again."""
+    from dupcheck import audit, matchkey
+
+    def fail(text):
+        pytest.fail("a stored document was masked again")
+
+    with Index.open(":memory:") as index:
+        index.add_texts([("a", LAW_A, None), ("local", LOCAL, None), ("b", LAW_B, None)], workers=1)
+        want = [(p.path_a, p.path_b, p.rate_ab, p.rate_ba) for p in index.audit(threshold=0.3, workers=1).pairs]
+        monkeypatch.setattr(matchkey, "mask_spans", fail)
+        monkeypatch.setattr(audit, "mask_spans", fail)
+        got = [(p.path_a, p.path_b, p.rate_ab, p.rate_ba) for p in index.audit(threshold=0.3, workers=1).pairs]
+    assert got == want and want
