@@ -195,9 +195,7 @@ def _best_share(pairs: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, np.nd
     return pairs[first], share[first]
 
 
-def _short_screen_key(
-    text: str, k: int, seed: int, spans: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def _short_screen_key(text: str, k: int, seed: int, spans: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Distinct k-gram hashes of a text's matching key, shifted up 16 bits (the low 16 carry the
     row), and the key's :func:`~dupcheck.matchkey.mask_spans` (alignment needs the key again):
     ``spans`` if given (stored in the index), else computed."""
