@@ -32,8 +32,8 @@ from dupcheck import pool
 from dupcheck.align import AlignParams, SeedTable, align
 from dupcheck.credit import Source
 from dupcheck.fingerprint import Scheme, gather, kgram_hashes
-from dupcheck.matchkey import apply_mask, mask_spans
-from dupcheck.normalize import Normalized, codepoints, nonspace_mask, normalize
+from dupcheck.matchkey import match_key_with_spans
+from dupcheck.normalize import Normalized, codepoints, nonspace_mask
 
 
 @dataclass(frozen=True)
@@ -199,10 +199,8 @@ def _short_screen_key(text: str, k: int, seed: int, spans: np.ndarray | None = N
     """Distinct k-gram hashes of a text's matching key, shifted up 16 bits (the low 16 carry the
     row), and the key's :func:`~dupcheck.matchkey.mask_spans` (alignment needs the key again):
     ``spans`` if given (stored in the index), else computed."""
-    plain = normalize(text, drop_punctuation=True)
-    if spans is None:
-        spans = mask_spans(plain.text)
-    hashes = kgram_hashes(codepoints(apply_mask(plain, spans).text), k, seed)
+    key, spans = match_key_with_spans(text, spans)
+    hashes = kgram_hashes(codepoints(key.text), k, seed)
     return np.unique(hashes.astype(np.uint64) << np.uint64(16)), spans
 
 

@@ -231,5 +231,13 @@ def match_key(text: str, spans: np.ndarray | None = None) -> Normalized:
     """The matching key of an original text: normalized, punctuation and whitespace dropped, masked.
 
     ``spans``: this text's :func:`mask_spans`, if the caller kept them."""
-    key = normalize(text, drop_punctuation=True)
-    return apply_mask(key, mask_spans(key.text) if spans is None else spans)
+    return match_key_with_spans(text, spans)[0]
+
+
+def match_key_with_spans(text: str, spans: np.ndarray | None = None) -> tuple[Normalized, np.ndarray]:
+    """:func:`match_key` and the :func:`mask_spans` it applied (``spans`` if given), for a
+    caller that keeps them (the index stores them; the audit hands them to its workers)."""
+    plain = normalize(text, drop_punctuation=True)
+    if spans is None:
+        spans = mask_spans(plain.text)
+    return apply_mask(plain, spans), spans

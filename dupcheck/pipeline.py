@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dupcheck.fingerprint import Scheme, bigram_features, fingerprints
-from dupcheck.matchkey import apply_mask, mask_spans
-from dupcheck.normalize import codepoints, normalize
+from dupcheck.matchkey import match_key_with_spans
+from dupcheck.normalize import codepoints
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,9 +45,7 @@ def title_of(text: str, fallback: str) -> str:
 def document_features(
     path: str, text: str, scheme: Scheme, title: str | None = None, sha256: str | None = None
 ) -> DocumentFeatures:
-    plain = normalize(text, drop_punctuation=True)
-    spans = mask_spans(plain.text)
-    key = apply_mask(plain, spans)  # match_key(text), with the spans kept
+    key, spans = match_key_with_spans(text)
     codes = codepoints(key.text)
     ids, counts = bigram_features(codes, scheme)
     return DocumentFeatures(
