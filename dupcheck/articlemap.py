@@ -341,14 +341,17 @@ def doc_word(text: str, exclude: Sequence[tuple[int, int]] = ()) -> str:
 
 def _runs(mask: np.ndarray, offset: int, text: str) -> list[tuple[int, int]]:
     """Maximal runs of True in ``mask`` (whitespace between two runs joins them), as offsets."""
+    idx = np.flatnonzero(mask) + offset
+    if not len(idx):
+        return []
     runs: list[tuple[int, int]] = []
-    idx = np.flatnonzero(mask)
-    for i in idx:
-        a = offset + int(i)
-        if runs and not text[runs[-1][1] : a].strip():
-            runs[-1] = (runs[-1][0], a + 1)
-        else:
-            runs.append((a, a + 1))
+    start = int(idx[0])
+    for g in np.flatnonzero(idx[1:] != idx[:-1] + 1).tolist():  # only the gaps are looked at
+        end, nxt = int(idx[g]) + 1, int(idx[g + 1])
+        if text[end:nxt].strip():
+            runs.append((start, end))
+            start = nxt
+    runs.append((start, int(idx[-1]) + 1))
     return runs
 
 
@@ -387,11 +390,13 @@ class _Sources:
             self._draft_keys = _Keys.of(self.report.text)
         return self._draft_keys
 
-    def runs(self, source_id: int) -> _RunIndex:
-        """The :data:`COUNTERPART_RUN`-character runs of each article's body (label left out)."""
+    def runs(self, source_id: int, wanted: np.ndarray) -> _RunIndex:
+        """The :data:`COUNTERPART_RUN`-character runs of each article's body (label left out) that
+        are among ``wanted`` (sorted hashes: the runs of every unit the search is for, the same
+        array on every call of one map)."""
         if source_id not in self._runs:
             self._runs[source_id] = _RunIndex.of(
-                self.keys(source_id), [(a.start + len(a.label), a.end) for a in self.articles(source_id)]
+                self.keys(source_id), [(a.start + len(a.label), a.end) for a in self.articles(source_id)], wanted
             )
         return self._runs[source_id]
 
@@ -442,7 +447,7 @@ def build_article_map(
     pairs = [_matched_pairs(report, ra, i) for i in range(len(report.passages))]
     titles = {s.id: (s.title, s.path) for s in report.sources}
     overlapping = _passages_by_unit(report, units)
-    mapped = []
+    found: list[tuple[Unit, np.ndarray, np.ndarray, list[Provision], int]] = []
     for u, passages in zip(units, overlapping, strict=True):
         # The unit's own slice of the draft, in unit offsets: work per unit stays proportional to
         # the unit (and to the passages that reach it), not to the whole draft.
@@ -467,14 +472,20 @@ def build_article_map(
             chars = len(np.unique(np.concatenate([d for _, d, _ in parts])))
             if chars >= MIN_PROVISION_CHARS:
                 provisions.append(_provision(report, sources, titles, source_id, k, parts, chars))
-        hits = int(matched.sum())
-        if not provisions:  # no passage: a counterpart below the passage rules (see COUNTERPART_RUN)
-            found = _counterpart(report, sources, titles, u, body)
-            if found is not None:
-                provision, found_at = found
-                provisions.append(provision)
-                matched[found_at - u.body] = True
-                hits = len(found_at)
+        found.append((u, body, matched, provisions, int(matched.sum())))
+    # A unit no passage reaches: a counterpart below the passage rules (see COUNTERPART_RUN),
+    # searched for all such units at once (one filtered run index per source).
+    alone = [i for i, (_, _, _, provisions, _) in enumerate(found) if not provisions]
+    counterparts = _counterparts(report, sources, titles, [(found[i][0], found[i][1]) for i in alone])
+    for i, counterpart in zip(alone, counterparts, strict=True):
+        if counterpart is not None:
+            provision, found_at = counterpart
+            u, body, matched, provisions, _ = found[i]
+            provisions.append(provision)
+            matched[found_at - u.body] = True
+            found[i] = (u, body, matched, provisions, len(found_at))
+    mapped = []
+    for u, body, matched, provisions, hits in found:
         top = max((v.chars for v in provisions), default=0)
         # An alignment edge that lands a few characters in the next article is not a provision.
         provisions = [v for v in provisions if v.chars >= MIN_COUNTERPART_CHARS or v.chars * 4 >= top]
@@ -544,14 +555,17 @@ def _provision(
     )
 
 
-def _counterpart(
-    report: Report, sources: _Sources, titles: Mapping[int, tuple[str, str]], u: Unit, body: np.ndarray
-) -> tuple[Provision, np.ndarray] | None:
-    """For a unit no passage reaches: the source article (of the report's sources, the
+def _counterparts(
+    report: Report,
+    sources: _Sources,
+    titles: Mapping[int, tuple[str, str]],
+    alone: Sequence[tuple[Unit, np.ndarray]],
+) -> list[tuple[Provision, np.ndarray] | None]:
+    """For each unit no passage reaches (``(unit, body)``; ``body`` marks the counted characters
+    of the unit's body, in unit offsets): the source article (of the report's sources, the
     documents the draft copies) sharing the most characters with it in common runs of at least
     :data:`COUNTERPART_RUN`, when those make it a counterpart (:func:`classify`); else ``None``.
-    ``body`` marks the counted characters of the unit's body (unit offsets). Returns the provision
-    and the draft offsets of the shared characters.
+    Each answer is the provision and the draft offsets of the shared characters.
 
     The candidates are each source's :data:`COUNTERPART_CANDIDATES` articles sharing the most
     distinct runs with the unit. Aligning one (:func:`_common_runs`) is the costly step, so they
@@ -559,24 +573,57 @@ def _counterpart(
     characters covered by a run the article has at all bound what the alignment can pair (each
     character of an equal block of at least :data:`COUNTERPART_RUN` lies in such a run), and the
     winner is the one the plain loop over every candidate would pick (most characters, then the
-    lower source id, then the first in source and candidate order)."""
+    lower source id, then the first in source and candidate order). A source's run index keeps
+    only the runs some of these units have: a draft that copies little has few, and hashing a
+    source is cheap where sorting all its runs is not."""
     draft = sources.draft_keys()
-    unit = _UnitRuns.of(draft, u.body, u.end)
-    if unit is None:
-        return None
-    queue: list[tuple[int, int, int, int, int]] = []  # (bound, -source id, -order, source id, k)
-    for s in report.sources:
-        if not report.source_texts.get(s.id):
-            continue
-        shared, article = sources.runs(s.id).lookup(unit.distinct)
-        if not len(article):
-            continue
-        counts = np.bincount(article, minlength=len(sources.articles(s.id)))
-        ks = np.flatnonzero(counts)
-        ks = ks[np.lexsort((-ks, -counts[ks]))][:COUNTERPART_CANDIDATES]  # most runs, then the later article
-        for k in ks.tolist():
-            covered = unit.covered(shared[article == k])
-            queue.append((int(body[covered - u.body].sum()), -s.id, -len(queue), s.id, k))
+    runs = [_UnitRuns.of(draft, u.body, u.end) for u, _ in alone]
+    live = [i for i, r in enumerate(runs) if r is not None]
+    live_runs = [r for r in runs if r is not None]
+    queues: list[list[tuple[int, int, int, int, int]]] = [[] for _ in alone]  # (bound, -id, -order, id, k)
+    if live:
+        # Every unit's distinct runs in one array: one lookup per source serves all units.
+        sizes = np.array([len(r.distinct) for r in live_runs], dtype=np.int64)
+        every = np.concatenate([r.distinct for r in live_runs])
+        owner = np.repeat(np.arange(len(live), dtype=np.int64), sizes)
+        first = np.cumsum(sizes) - sizes
+        wanted = np.unique(every)
+        for s in report.sources:
+            if not report.source_texts.get(s.id):
+                continue
+            hit, article = sources.runs(s.id, wanted).lookup(every)
+            if not len(article):
+                continue
+            # (unit, article) pairs, and how many distinct runs each shares.
+            n = len(sources.articles(s.id))
+            pair = owner[hit] * n + article
+            order = np.argsort(pair, kind="stable")
+            shared_of = (hit - first[owner[hit]])[order]  # distinct-run indexes of each unit, by pair
+            pairs, start, counts = np.unique(pair[order], return_index=True, return_counts=True)
+            unit_of, art_of = pairs // n, pairs % n
+            # Per unit: most runs, then the later article; the first COUNTERPART_CANDIDATES kept.
+            best = np.lexsort((-art_of, -counts, unit_of))
+            new_unit = np.ones(len(best), dtype=bool)
+            new_unit[1:] = unit_of[best][1:] != unit_of[best][:-1]
+            rank = np.arange(len(best)) - np.maximum.accumulate(np.where(new_unit, np.arange(len(best)), 0))
+            for j in best[rank < COUNTERPART_CANDIDATES].tolist():
+                i = live[int(unit_of[j])]
+                (u, body), queue = alone[i], queues[i]
+                covered = live_runs[int(unit_of[j])].covered(shared_of[start[j] : start[j] + counts[j]])
+                queue.append((int(body[covered - u.body].sum()), -s.id, -len(queue), s.id, int(art_of[j])))
+    return [_settle(report, sources, titles, u, body, queue) for (u, body), queue in zip(alone, queues, strict=True)]
+
+
+def _settle(
+    report: Report,
+    sources: _Sources,
+    titles: Mapping[int, tuple[str, str]],
+    u: Unit,
+    body: np.ndarray,
+    queue: Sequence[tuple[int, int, int, int, int]],
+) -> tuple[Provision, np.ndarray] | None:
+    """One unit's answer of :func:`_counterparts` from its candidates ``queue``."""
+    draft = sources.draft_keys()
 
     def align(source_id: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         a = sources.articles(source_id)[k]
@@ -656,6 +703,10 @@ def _run_hashes(codes: np.ndarray) -> np.ndarray:
     return kgram_hashes64(codes, COUNTERPART_RUN)
 
 
+_TABLE_SIZE = 1 << 18
+"""Entries of the low-bits table that filters a source's runs (:meth:`_RunIndex.of`)."""
+
+
 @dataclass(frozen=True)
 class _RunIndex:
     """The distinct runs of each article of a source, sorted by hash for lookups."""
@@ -664,15 +715,26 @@ class _RunIndex:
     article: np.ndarray  # int64: the article of each run
 
     @classmethod
-    def of(cls, keys: _Keys, bodies: Sequence[tuple[int, int]]) -> _RunIndex:
+    def of(cls, keys: _Keys, bodies: Sequence[tuple[int, int]], wanted: np.ndarray | None = None) -> _RunIndex:
         """The runs of each ``(start, end)`` span (in order, not overlapping) of the text ``keys``
-        was made of: the text's runs hashed once, each kept for the span it lies wholly in."""
+        was made of: the text's runs hashed once, each kept for the span it lies wholly in, and
+        (``wanted``: sorted hashes) only if it is one of ``wanted``."""
         runs = _run_hashes(keys.codes)
-        article = np.full(len(runs), -1, dtype=np.int64)
-        for k, (a, b) in enumerate(bodies):
-            span = keys.span(a, b)
-            article[span.start : max(span.start, span.stop - COUNTERPART_RUN + 1)] = k
-        inside = article >= 0
+        at = np.arange(len(runs), dtype=np.int64)
+        if wanted is not None:
+            # A table of the hashes' low bits rules out nearly every run for one read each; the
+            # few left are searched for.
+            table = np.zeros(_TABLE_SIZE, dtype=bool)
+            table[(wanted & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)] = True
+            maybe = np.flatnonzero(table[(runs & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)])
+            runs, at = runs[maybe], at[maybe]
+            j = np.minimum(np.searchsorted(wanted, runs), max(len(wanted) - 1, 0))
+            keep = wanted[j] == runs if len(wanted) else np.zeros(len(runs), dtype=bool)
+            runs, at = runs[keep], at[keep]
+        starts = np.searchsorted(keys.at, np.array([a for a, _ in bodies], dtype=np.int64))
+        stops = np.searchsorted(keys.at, np.array([b for _, b in bodies], dtype=np.int64)) - COUNTERPART_RUN + 1
+        article = np.searchsorted(starts, at, "right") - 1  # the last span starting at or before the run
+        inside = (article >= 0) & (at < stops[np.maximum(article, 0)]) if len(starts) else np.zeros(len(at), bool)
         runs, article = runs[inside], article[inside]
         order = np.lexsort((article, runs))
         runs, article = runs[order], article[order]

@@ -105,3 +105,52 @@ def test_a_lower_bound_can_still_win_a_tie_on_source_and_order():
 
     got = _best_candidate(queue, align)
     assert got is not None and got[:2] == (1, 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_text, min_size=1, max_size=3), st.lists(_text, min_size=1, max_size=3))
+def test_an_index_kept_to_the_wanted_runs_answers_those_runs_as_the_whole_index(units, bodies):
+    text = "".join(bodies)
+    spans = []
+    for b in bodies:
+        start = spans[-1][1] if spans else 0
+        spans.append((start, start + len(b)))
+    whole = _RunIndex.of(_Keys.of(text), spans)
+    runs = [r for r in (_UnitRuns.of(_Keys.of(u), 0, len(u)) for u in units) if r is not None]
+    wanted = np.unique(np.concatenate([r.distinct for r in runs])) if runs else np.zeros(0, dtype=np.uint64)
+    kept = _RunIndex.of(_Keys.of(text), spans, wanted)
+    assert set(kept.runs.tolist()) <= set(wanted.tolist())
+    for r in runs:
+        a, b = whole.lookup(r.distinct), kept.lookup(r.distinct)
+        assert sorted(zip(*(x.tolist() for x in a), strict=True)) == sorted(zip(*(x.tolist() for x in b), strict=True))
+
+
+def test_a_run_across_two_articles_belongs_to_neither():
+    text = "甲乙丙丁戊己庚辛"
+    for wanted_of in (lambda u: None, lambda u: u.distinct):
+        for unit_text, spans, want in (
+            ("甲乙丙丁戊己", [(0, 6), (6, 8)], [0]),  # wholly inside the first article
+            ("乙丙丁戊己庚", [(0, 6), (6, 8)], []),  # one character over its end
+            ("乙丙丁戊己庚", [(0, 1), (1, 8)], [1]),  # wholly inside the second
+            ("甲乙丙丁戊己", [(0, 1), (1, 8)], []),  # one character before its start
+        ):
+            unit = _UnitRuns.of(_Keys.of(unit_text), 0, 6)
+            assert unit is not None
+            index = _RunIndex.of(_Keys.of(text), spans, wanted_of(unit))
+            assert index.lookup(unit.distinct)[1].tolist() == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="甲乙 \n\u3000", max_size=40), st.randoms(use_true_random=False), st.integers(0, 5))
+def test_runs_of_a_mask_join_across_whitespace_only(text, rnd, offset):
+    from dupcheck.articlemap import _runs
+
+    mask = np.array([rnd.random() < 0.5 for _ in text[offset:]], dtype=bool)
+    want: list[tuple[int, int]] = []  # the plain loop over every marked character
+    for i in np.flatnonzero(mask).tolist():
+        a = offset + i
+        if want and not text[want[-1][1] : a].strip():
+            want[-1] = (want[-1][0], a + 1)
+        else:
+            want.append((a, a + 1))
+    assert _runs(mask, offset, text) == want
