@@ -263,12 +263,17 @@ class Exact13:
         p0 = p[run_start]
         length = qi[run_end] - d0 + k
         doc = np.searchsorted(starts, p0, side="right") - 1
-        out: list[Mem] = []
-        for a, g, L, dc in zip(d0.tolist(), p0.tolist(), length.tolist(), doc.tolist()):
-            if not np.array_equal(draft_codes[a : a + L], codes[g : g + L]):
-                continue  # hash collision: never report a match that is not one
-            out.append(Mem(a, dc, g - int(starts[dc]), L))
-        return out
+        # A hash collision must never report a match that is not one: every character of every
+        # run is compared (all runs at once; each is at least k long, so no segment is empty).
+        first_of = np.cumsum(length) - length
+        within = np.arange(int(length.sum()), dtype=np.int64) - np.repeat(first_of, length)
+        same = draft_codes[np.repeat(d0, length) + within] == codes[np.repeat(p0, length) + within]
+        ok = np.logical_and.reduceat(same, first_of)
+        d0, p0, length, doc = d0[ok], p0[ok], length[ok], doc[ok]
+        return [
+            Mem(a, dc, g - s, L)
+            for a, g, L, dc, s in zip(d0.tolist(), p0.tolist(), length.tolist(), doc.tolist(), starts[doc].tolist())
+        ]
 
     def check_text(self, text: str, path: str = "<draft>", threshold: float = 0.8) -> Report:
         """Check a draft; passages are the clipped maximal runs (see module docstring)."""
