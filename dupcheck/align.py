@@ -53,6 +53,7 @@ class AlignParams:
         0.85  # ... at this similarity (10% edits keep ≈ 0.93; related regulations' own wording ≈ 0.80)
     )
     min_similarity: float = 0.65  # Indel similarity a passage needs (0.5 and 0.65 score alike on the benchmark; below 0.65 a promulgation note and a purpose clause of unrelated regulations chained into one 'passage')
+    max_splits: int = 6  # a chain under the similarity bar is judged again in halves, this many times deep
     edge: int = 16  # how far alignment may extend a chain beyond its outer seeds
     edge_gap: int = 3  # largest unmatched run the edge extension steps over
     max_bridge: int = 144  # passages in step with gaps up to this (two sentences), no article label between, are one
@@ -448,7 +449,12 @@ def align(
     covered = np.zeros(len(draft) + 1, dtype=bool)
     found: list[KeyMatch] = []
     line_after = lines_after(mems[:, 0] + mems[:, 2], line_starts, len(draft)) if line_starts is not None else None
-    for members in chain(mems, params, line_after):
+
+    def judge(members: list[int], splits: int = 0) -> None:
+        """Make a passage of one chain if the rules allow; else, where only the chain's similarity
+        fails, judge its two halves either side of its widest step (at most ``max_splits`` deep):
+        a draft that leaves out a paragraph of the source chains over it (up to ``max_shift``),
+        and the whole span's similarity then falls under the bar though each side is a copy."""
         if (
             len(members) > 1
             and any(starts[b] - starts[a] != sources[b] - sources[a] for a, b in itertools.pairwise(members))
@@ -464,10 +470,10 @@ def align(
         tail = _label_tail(draft, a1, source, b1, line_starts)  # the next article's label, or its start: not evidence
         matched = sum(lengths[x] for x in members) - tail
         if matched < params.min_matched:  # most chains are one short chance match: drop them cheaply
-            continue
+            return
         anchored = max(lengths[x] - (tail if x == members[-1] else 0) for x in members) >= params.min_anchor
         if covered[a0:a1].mean() > 0.5:  # a weaker chain over draft text a better one explains
-            continue
+            return
         # Widen both ends by exact alignment; edits near an end keep the last characters from seeding.
         if tail:
             a1, b1 = a1 - tail, b1 - tail
@@ -487,15 +493,29 @@ def align(
         while t1 > t0 and covered[t1 - 1]:
             t1 -= 1
         if t1 - t0 < params.min_matched:
-            continue
+            return
         m = KeyMatch(a0, a1, b0, b1, matched, Indel.normalized_similarity(draft[a0:a1], source[b0:b1]))
         m = project(draft, source, m, t0, t1)
-        if m.similarity < params.min_similarity or m.source_end - m.source_start < params.min_matched // 2:
-            continue
-        if not anchored and (len(members) < params.min_seeds or m.similarity < params.min_seeded_similarity):
-            continue  # short stock phrases chained across unrelated text
+        if m.source_end - m.source_start < params.min_matched // 2:
+            return
+        similar = m.similarity >= params.min_similarity and (
+            anchored or (len(members) >= params.min_seeds and m.similarity >= params.min_seeded_similarity)
+        )  # unanchored: short stock phrases chained across unrelated text
+        if not similar:
+            if len(members) > 1 and splits < params.max_splits:
+                steps = [
+                    (abs((starts[b] - starts[a] - lengths[a]) - (sources[b] - sources[a] - lengths[a])), i)
+                    for i, (a, b) in enumerate(itertools.pairwise(members), 1)
+                ]
+                _, cut = max(steps)
+                judge(members[:cut], splits + 1)
+                judge(members[cut:], splits + 1)
+            return
         covered[m.draft_start : m.draft_end] = True
         found.append(m)
+
+    for members in chain(mems, params, line_after):
+        judge(members)
     found.sort(key=lambda m: (m.draft_start, m.source_start))
     return bridge(found, draft, source, params.max_bridge, params.min_similarity, line_starts)
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -375,3 +377,38 @@ def test_mems_match_a_brute_force_reference(draft, source, k, max_occurrences):
     # the same MEMs, in the same order, from the two texts' seed tables (kept by callers that meet a text again)
     tables = (SeedTable.of(codepoints(draft), k), SeedTable.of(codepoints(source), k))
     assert maximal_exact_matches(*tables, k, max_occurrences).tolist() == mems.tolist()
+
+
+# 最高人民法院关于审理破坏森林资源刑事案件具体应用法律若干问题的解释 (2000), items (十三)–(十八), and a
+# policy-style draft of the quality benchmark (seed 4, policy-6) that renumbers them, rewords
+# clauses and leaves out items (十五) and (十六).
+_FOREST_SOURCE = (
+    "（十三）对于伪造、变造、买卖林木采伐许可证、木材运输证件，森林、林木、林地权属证书，占用或者征用林地审核同意书、育林基金等缴费收据以及其他国家机关批准的林业证件构成犯罪的，依照刑法第二百八十条第一款的规定，以伪造、变造、买卖国家机关公文、证件罪定罪处罚。\n"
+    "对于买卖允许进出口证明书等经营许可证明，同时触犯刑法第二百二十五条、第二百八十条规定之罪的，依照处罚较重的规定定罪处罚。\n"
+    "（十四）聚众哄抢林木5立方米以上的，属于聚众哄抢“数额较大”；聚众哄抢林木20立方米以上的，属于聚众哄抢“数额巨大”，对首要分子和积极参加的，依照刑法第二百六十八条的规定，以聚众哄抢罪定罪处罚。\n"
+    "（十五）非法实施采种、采脂、挖笋、掘根、剥树皮等行为，牟取经济利益数额较大的，依照刑法第二百六十四条的规定，以盗窃罪定罪处罚。同时构成其他犯罪的，依照处罚较重的规定定罪处罚。\n"
+    "（十六）单位犯刑法第三百四十四条、第三百四十五条规定之罪，定罪量刑标准按照本解释的规定执行。\n"
+    "（十七）本解释规定的林木数量以立木蓄积计算，计算方法为：原木材积除以该树种的出材率。\n"
+    "本解释所称“幼树”，是指胸径5厘米以下的树木。\n"
+    "滥伐林木的数量，应在伐区调查设计允许的误差额以上计算。\n"
+    "（十八）盗伐、滥伐以生产竹材为主要目的的竹林的定罪量刑问题，有关省、自治区、直辖市高级人民法院可以参照上述规定的精神，规定本地区的具体标准，并报最高人民法院备案。"
+)
+_FOREST_DRAFT = (
+    "（八）对于伪造、变造、买卖林木采伐许可证、自首或者有立，森林、林木、林地权属证书，占用或者征用林地审核同意书、保证人应当填写保证书，并在保证书上签名、捺指印，依照刑法第三十九条第一款的规定，以伪造、变造、买卖国家机关公文、证件罪定罪处罚。\n"
+    "对于买卖允许进出口证明书等经营许可证明，助理可以协助检察官出、第三十七条规定之罪的，依照处罚较重的规定定罪处罚。\n"
+    "（九）聚众哄抢林木5立方米以上的，属于聚众哄抢“数额较大”；聚众哄抢林木20立方米以上的，属于聚众哄抢“数额巨大”，索取本人健康监护档案复，依照刑法第十五条的规定，予警告处分，又有减轻\n"
+    "（十）本解释规定的林木数量以立木蓄积计算，计算方法为：原木材积除以该树种的出材率。\n"
+    "本解释所称“幼树”，起附带民事诉讼的，由附带民事诉讼原告人撤回，应在伐区调查设计允许的误差额以上计算。\n"
+    "（十一）盗伐、滥伐以生产竹材为主要目的的竹林的定罪量刑问题，有关省、自治区、（三）个人独资企业，者担保相等的，优先履，并报最高人民法院备案。"
+)
+
+
+def test_a_chain_over_left_out_paragraphs_is_judged_in_halves():
+    """The chain steps over the two items the draft leaves out (within max_shift); the whole span
+    is then under the similarity bar although each side is a copy. Judged in halves, both sides
+    are found; without the split, nothing is."""
+    draft, source = match_key(_FOREST_DRAFT), match_key(_FOREST_SOURCE)
+    found = align(draft.text, source.text)
+    assert sum(m.draft_end - m.draft_start for m in found) >= 0.9 * len(draft.text)
+    assert all(m.similarity >= AlignParams().min_similarity for m in found)
+    assert align(draft.text, source.text, replace(AlignParams(), max_splits=0)) == []
