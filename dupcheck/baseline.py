@@ -174,6 +174,10 @@ def exact_runs_bruteforce(draft: str, sources: Sequence[str], k: int = K) -> set
     return out
 
 
+VERIFY_CHUNK = 1 << 18
+"""Characters of matched runs compared at a time against hash collisions (bounds the memory)."""
+
+
 class Exact13:
     """Reference checker with the shape of :class:`dupcheck.api.Index` the benchmarks use."""
 
@@ -264,11 +268,17 @@ class Exact13:
         length = qi[run_end] - d0 + k
         doc = np.searchsorted(starts, p0, side="right") - 1
         # A hash collision must never report a match that is not one: every character of every
-        # run is compared (all runs at once; each is at least k long, so no segment is empty).
-        first_of = np.cumsum(length) - length
-        within = np.arange(int(length.sum()), dtype=np.int64) - np.repeat(first_of, length)
-        same = draft_codes[np.repeat(d0, length) + within] == codes[np.repeat(p0, length) + within]
-        ok = np.logical_and.reduceat(same, first_of)
+        # run is compared, the runs in groups of about VERIFY_CHUNK characters (each run is at
+        # least k long, so no segment is empty).
+        ok = np.zeros(len(d0), dtype=bool)
+        group = np.cumsum(length) // VERIFY_CHUNK
+        for g0 in np.flatnonzero(np.r_[True, group[1:] != group[:-1]]).tolist():
+            g1 = int(np.searchsorted(group, group[g0], "right"))
+            a, g, n = d0[g0:g1], p0[g0:g1], length[g0:g1]
+            first_of = np.cumsum(n) - n
+            within = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(first_of, n)
+            same = draft_codes[np.repeat(a, n) + within] == codes[np.repeat(g, n) + within]
+            ok[g0:g1] = np.logical_and.reduceat(same, first_of)
         d0, p0, length, doc = d0[ok], p0[ok], length[ok], doc[ok]
         return [
             Mem(a, dc, g - s, L)

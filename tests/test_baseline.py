@@ -184,3 +184,23 @@ def test_a_hash_collision_is_never_reported_as_a_match(draft, sources):
     scodes = [normalize_exact(s)[0] for s in sources]
     for m in found:
         assert np.array_equal(dcodes[m.d : m.d + m.length], scodes[m.doc][m.s : m.s + m.length])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.text(alphabet=ALPHA, min_size=0, max_size=60),
+    st.lists(st.text(alphabet=ALPHA, min_size=0, max_size=60), min_size=1, max_size=3),
+    st.integers(1, 12),
+)
+def test_runs_verified_in_small_groups_equal_bruteforce(draft, sources, chunk):
+    import dupcheck.baseline as baseline
+
+    real = baseline.VERIFY_CHUNK
+    baseline.VERIFY_CHUNK = chunk  # many groups, some runs longer than a group
+    try:
+        idx = Exact13(k=3)
+        idx.add_texts([(f"s{i}", s, "") for i, s in enumerate(sources)])
+        fast = set(idx.mems(normalize_exact(draft)[0]))
+    finally:
+        baseline.VERIFY_CHUNK = real
+    assert fast == exact_runs_bruteforce(draft, sources, k=3)
