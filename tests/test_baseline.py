@@ -1,6 +1,7 @@
 """The exact 13-character rule: hand-checked cases, and the fast path against brute force."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,12 +114,14 @@ def test_batches_equal_one_batch():
 
 
 ALPHA = "甲乙丙丁，。 \n"
+_DRAFTS = st.text(alphabet=ALPHA, min_size=0, max_size=60)
+_SOURCES = st.lists(st.text(alphabet=ALPHA, min_size=0, max_size=60), min_size=1, max_size=3)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.text(alphabet=ALPHA, min_size=0, max_size=60),
-    st.lists(st.text(alphabet=ALPHA, min_size=0, max_size=60), min_size=1, max_size=3),
+    _DRAFTS,
+    _SOURCES,
     st.integers(2, 5),
 )
 def test_fast_mems_equal_bruteforce(draft, sources, k):
@@ -130,8 +133,8 @@ def test_fast_mems_equal_bruteforce(draft, sources, k):
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.text(alphabet=ALPHA, min_size=0, max_size=60),
-    st.lists(st.text(alphabet=ALPHA, min_size=0, max_size=60), min_size=1, max_size=3),
+    _DRAFTS,
+    _SOURCES,
 )
 def test_report_invariants(draft, sources):
     idx = Exact13(k=3)
@@ -166,18 +169,11 @@ def test_report_invariants(draft, sources):
 def test_a_hash_collision_is_never_reported_as_a_match(draft, sources):
     import dupcheck.baseline as baseline
 
-    real = baseline.gram_hashes
-
-    def colliding(codes, k):  # two buckets: nearly every pair of grams collides
-        return real(codes, k) & np.uint64(1)
-
-    baseline.gram_hashes = colliding
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # two buckets: nearly every pair of grams collides
+        mp.setattr(baseline, "gram_hashes", lambda codes, k: gram_hashes(codes, k) & np.uint64(1))
         idx = Exact13(k=3)
         idx.add_texts([(f"s{i}", s, "") for i, s in enumerate(sources)])
         found = set(idx.mems(normalize_exact(draft)[0]))
-    finally:
-        baseline.gram_hashes = real
     # Each reported run is a real one (a maximal run of equal grams on one diagonal may be cut
     # where a false gram joined it, so compare texts, not the brute-force set).
     dcodes = normalize_exact(draft)[0]
@@ -188,19 +184,16 @@ def test_a_hash_collision_is_never_reported_as_a_match(draft, sources):
 
 @settings(max_examples=80, deadline=None)
 @given(
-    st.text(alphabet=ALPHA, min_size=0, max_size=60),
-    st.lists(st.text(alphabet=ALPHA, min_size=0, max_size=60), min_size=1, max_size=3),
+    _DRAFTS,
+    _SOURCES,
     st.integers(1, 12),
 )
 def test_runs_verified_in_small_groups_equal_bruteforce(draft, sources, chunk):
     import dupcheck.baseline as baseline
 
-    real = baseline.VERIFY_CHUNK
-    baseline.VERIFY_CHUNK = chunk  # many groups, some runs longer than a group
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(baseline, "VERIFY_CHUNK", chunk)  # many groups, some runs longer than a group
         idx = Exact13(k=3)
         idx.add_texts([(f"s{i}", s, "") for i, s in enumerate(sources)])
         fast = set(idx.mems(normalize_exact(draft)[0]))
-    finally:
-        baseline.VERIFY_CHUNK = real
     assert fast == exact_runs_bruteforce(draft, sources, k=3)
